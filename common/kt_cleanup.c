@@ -1,0 +1,172 @@
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kt_cleanup.h"
+#include "kt_err.h"
+
+#define KT_CLEANUP_SLOTS 16
+
+/*
+ * The signal handler reads this table, so a slot is published only once
+ * its path is complete (path first, then kind) and only async-signal-safe
+ * calls are used to remove things.
+ */
+static struct {
+	char *path;
+	volatile sig_atomic_t kind;	/* 0 free, 1 file, 2 tree */
+} slots[KT_CLEANUP_SLOTS];
+
+/* Removes the contents of directory DIRFD with raw getdents64(2), which,
+   unlike readdir(3), allocates nothing and is safe in a signal handler. */
+static void
+remove_contents(int dirfd, int depth)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	struct kt_dirent64 {
+		unsigned long long d_ino;
+		long long d_off;
+		unsigned short d_reclen;
+		unsigned char d_type;
+		char d_name[];
+	} *de;
+	long n, off;
+	int fd, removed;
+
+	if (depth > 64)
+		return;
+	/* Removing entries while listing may hide others from this pass:
+	   list again until a pass removes nothing. */
+	do {
+		removed = 0;
+		lseek(dirfd, 0, SEEK_SET);
+		while ((n = syscall(SYS_getdents64, dirfd, buf,
+		    sizeof(buf))) > 0) {
+			for (off = 0; off < n; off += de->d_reclen) {
+				de = (struct kt_dirent64 *)(buf + off);
+				if (strcmp(de->d_name, ".") == 0 ||
+				    strcmp(de->d_name, "..") == 0)
+					continue;
+				if (unlinkat(dirfd, de->d_name, 0) == 0) {
+					removed = 1;
+					continue;
+				}
+				fd = openat(dirfd, de->d_name, O_RDONLY |
+				    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (fd == -1)
+					continue;
+				remove_contents(fd, depth + 1);
+				close(fd);
+				if (unlinkat(dirfd, de->d_name,
+				    AT_REMOVEDIR) == 0)
+					removed = 1;
+			}
+		}
+	} while (removed);
+}
+
+static void
+remove_slot(int i)
+{
+	int saved = errno, fd;
+
+	if (slots[i].kind == 1)
+		unlink(slots[i].path);
+	else if (slots[i].kind == 2) {
+		fd = open(slots[i].path,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd != -1) {
+			remove_contents(fd, 0);
+			close(fd);
+		}
+		rmdir(slots[i].path);
+	}
+	slots[i].kind = 0;
+	errno = saved;
+}
+
+void
+kt_cleanup_run(void)
+{
+	int i;
+
+	for (i = 0; i < KT_CLEANUP_SLOTS; i++)
+		remove_slot(i);
+}
+
+static void
+on_signal(int sig)
+{
+	kt_cleanup_run();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int
+add(const char *path, int kind)
+{
+	int i;
+
+	for (i = 0; i < KT_CLEANUP_SLOTS; i++) {
+		if (slots[i].kind != 0)
+			continue;
+		free(slots[i].path);
+		if ((slots[i].path = strdup(path)) == NULL)
+			err(KT_EXIT_FAIL, NULL);
+		slots[i].kind = kind;
+		return i;
+	}
+	errx(KT_EXIT_FAIL, "too many temporary files");
+}
+
+int
+kt_cleanup_add(const char *path)
+{
+	return add(path, 1);
+}
+
+int
+kt_cleanup_add_tree(const char *path)
+{
+	return add(path, 2);
+}
+
+void
+kt_cleanup_forget(int handle)
+{
+	if (handle >= 0 && handle < KT_CLEANUP_SLOTS)
+		slots[handle].kind = 0;
+}
+
+void
+kt_init(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	setlocale(LC_ALL, "");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* A signal the caller ignores (nohup, a background job)
+		   stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	atexit(kt_cleanup_run);
+}

@@ -1,0 +1,27 @@
+/*
+ * Paths to remove if the program ends before it commits them: temporary
+ * files and staging directories.  They go on exit(3) (err(3) included) and
+ * on SIGINT, SIGTERM and SIGHUP, so no half-written output or cleartext
+ * outlives a failed or interrupted run.
+ */
+#ifndef KT_CLEANUP_H
+#define KT_CLEANUP_H
+
+/* Installs the exit and signal handlers and ignores SIGPIPE (a closed
+   reader then shows up as EPIPE on write, which the I/O loops turn into a
+   quiet failure).  Call once, first thing in main(). */
+void kt_init(void);
+
+/* Registers PATH (a file, or with kt_cleanup_add_tree a directory removed
+   with its contents).  Returns a handle for kt_cleanup_forget(); exits if
+   the table is full, which is a programming error. */
+int kt_cleanup_add(const char *path);
+int kt_cleanup_add_tree(const char *path);
+
+/* PATH was committed (renamed into place) or removed: stop tracking it. */
+void kt_cleanup_forget(int handle);
+
+/* Removes everything still registered now. */
+void kt_cleanup_run(void);
+
+#endif
