@@ -1,0 +1,267 @@
+#!/bin/sh
+
+test_description='the stream recogniser on OpenPGP messages
+
+What gpg writes, binary and armored, encrypted to a key or a passphrase,
+signed or not, from a pipe (partial body lengths) and from a file, is
+complete; cut anywhere it is not, and a message that stops at a packet
+boundary is refused too.'
+
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-gpg.sh"
+
+if ! test_have_prereq GPG
+then
+	skip_all='gpg 2.2 or later not found'
+	test_done
+fi
+
+if test_have_prereq SANITIZED
+then
+	TRIES=30
+else
+	TRIES=120
+fi
+
+refuses () {
+	refuses_re_=.
+	if test "$1" = --grep
+	then
+		refuses_re_=$2
+		shift 2
+	fi
+	refuses_f_=$1
+	shift
+	test_expect_code 3 kt-check-stream "$@" <"$refuses_f_" >refuses.out \
+		2>refuses.err &&
+	test_line_count = 1 refuses.err &&
+	grep -e "$refuses_re_" refuses.err
+}
+
+# cuts_refused FILE: about $TRIES cuts from byte 12 to the last byte,
+# each refused (exit 3) as the format FILE has.
+cuts_refused () {
+	python3 - "$1" "$TRIES" <<-\EOF
+	import subprocess, sys
+	d = open(sys.argv[1], "rb").read()
+	step = len(d) // int(sys.argv[2]) + 1
+	for i in sorted(set(list(range(12, len(d), step)) +
+	                    [len(d) - 1, len(d) - 2, len(d) - 30])):
+	    # Armor: the END line needs no newline after it.
+	    if i < 12 or (d.endswith(b"-----\n") and i == len(d) - 1):
+	        continue
+	    r = subprocess.run(["kt-check-stream"], input=d[:i],
+	                       capture_output=True)
+	    if r.returncode != 3 or not r.stdout.startswith(b"format=openpgp"):
+	        sys.exit("cut of %s at %d: exit %d, %s%s" % (sys.argv[1], i,
+	                 r.returncode, r.stdout.decode(), r.stderr.decode()))
+	EOF
+}
+
+# packet_offset FILE TAG: where the first top-level packet with TAG
+# starts (gpg --list-packets does not show them all).
+packet_offset () {
+	python3 - "$1" "$2" <<-\EOF
+	import sys
+	d = open(sys.argv[1], "rb").read()
+	i = 0
+	while i < len(d):
+	    b = d[i]
+	    start = i
+	    if b & 0x40:
+	        tag = b & 0x3f
+	        i += 1
+	        while True:
+	            o = d[i]
+	            if o < 192:
+	                n, i, more = o, i + 1, False
+	            elif o < 224:
+	                n, i, more = ((o - 192) << 8) + d[i + 1] + 192, i + 2, False
+	            elif o < 255:
+	                n, i, more = 1 << (o & 0x1f), i + 1, True
+	            else:
+	                n, i, more = int.from_bytes(d[i + 1:i + 5], "big"), i + 5, False
+	            i += n
+	            if not more:
+	                break
+	    else:
+	        tag = (b >> 2) & 0xf
+	        lt = b & 3
+	        w = {0: 1, 1: 2, 2: 4}[lt]
+	        n = int.from_bytes(d[i + 1:i + 1 + w], "big")
+	        i += 1 + w + n
+	    if tag == int(sys.argv[2]):
+	        print(start)
+	        break
+	EOF
+}
+
+test_expect_success 'setup: keys and messages of every kind' '
+	gpg_setup &&
+	gpg_setup_backup_key &&
+	head -c 300000 /dev/urandom >plain &&
+	cat plain | gpg --batch -e -r "$BACKUP_FPR" >pipe.gpg &&
+	gpg --batch -e -r "$BACKUP_FPR" -o file-z.gpg plain &&
+	gpg --batch -e -z 0 -r "$BACKUP_FPR" -o file.gpg plain &&
+	cat plain | gpg --batch -e -r "$BACKUP_FPR" -r "$ESCROW_FPR" >two.gpg &&
+	cat plain | gpg --batch --pinentry-mode loopback --passphrase secret \
+		-c >sym.gpg &&
+	cat plain | gpg --batch -e -a -r "$BACKUP_FPR" >armor.asc &&
+	cat plain | gpg --batch -se -r "$BACKUP_FPR" -u "$BACKUP_FPR" >signed.gpg &&
+	cat plain | gpg --batch -s -u "$BACKUP_FPR" >signonly.gpg &&
+	cat plain | gpg --batch -s -z0 -u "$BACKUP_FPR" >signonly0.gpg &&
+	gpg --batch --detach-sign -u "$BACKUP_FPR" -o detached.sig plain &&
+	echo short | gpg --batch --pinentry-mode loopback --passphrase secret \
+		-c --rfc2440 >nomdc.gpg 2>/dev/null &&
+	# From a pipe gpg writes partial body lengths; from a file too
+	# when it compresses, not when it need not.
+	gpg --batch --list-packets pipe.gpg 2>/dev/null >packets &&
+	grep "tag=18 .*partial" packets &&
+	gpg --batch --list-packets file.gpg 2>/dev/null >packets &&
+	! grep partial packets
+'
+
+test_expect_success 'what gpg writes is complete' '
+	for f in pipe file file-z two sym signed signonly signonly0 nomdc
+	do
+		kt-check-stream <$f.gpg >actual &&
+		echo "format=openpgp inner=none suffix=.gpg manifest=none" >expect &&
+		test_cmp expect actual &&
+		kt-check-stream --hash <$f.gpg >actual &&
+		test_cmp expect actual || return 1
+	done &&
+	kt-check-stream --describe <armor.asc >actual &&
+	cat >expect <<-\EOF &&
+	format=openpgp-armor inner=none suffix=.asc manifest=none
+	ASCII-armored OpenPGP message
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success 'a message without MDC says so' '
+	kt-check-stream --describe <nomdc.gpg >actual &&
+	cat >expect <<-\EOF &&
+	format=openpgp inner=none suffix=.gpg manifest=none
+	OpenPGP message (no MDC)
+	EOF
+	test_cmp expect actual &&
+	kt-check-stream --describe <pipe.gpg >actual &&
+	grep "^OpenPGP message$" actual
+'
+
+test_expect_success 'a detached signature is a signature, and whole' '
+	kt-check-stream --describe <detached.sig >actual &&
+	cat >expect <<-\EOF &&
+	format=openpgp inner=none suffix=.gpg manifest=none
+	OpenPGP signature
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success 'every cut is refused' '
+	for f in pipe.gpg file.gpg file-z.gpg two.gpg sym.gpg armor.asc \
+		signed.gpg signonly.gpg signonly0.gpg
+	do
+		cuts_refused $f || return 1
+	done
+'
+
+test_expect_success 'cuts at packet boundaries say what is missing' '
+	seipd=$(packet_offset file.gpg 18) &&
+	test -n "$seipd" &&
+	head -c $seipd file.gpg >esk-only.gpg &&
+	refuses --grep "ends at byte $seipd after its session key packets, without the encrypted data" esk-only.gpg &&
+	sig=$(packet_offset signonly0.gpg 2) &&
+	test -n "$sig" &&
+	head -c $sig signonly0.gpg >no-sig.gpg &&
+	refuses --grep "ends at byte $sig before the signature its one-pass signature packet announces" no-sig.gpg &&
+	seipd=$(packet_offset pipe.gpg 18) &&
+	head -c 5000 pipe.gpg >in-packet.gpg &&
+	refuses --grep "cut inside the encrypted data packet that starts at byte $seipd" in-packet.gpg &&
+	size=$(wc -c <file.gpg) &&
+	head -c $((size - 1)) file.gpg >last-byte.gpg &&
+	refuses --grep "1 more bytes expected at byte $((size - 1))" last-byte.gpg
+'
+
+test_expect_success 'a compressed packet without length is inflated to find its end' '
+	gpg --batch --list-packets signonly.gpg 2>/dev/null |
+		grep "tag=8 .*indeterminate" &&
+	head -c 100000 signonly.gpg >cut-compressed.gpg &&
+	refuses --grep "the compressed packet at byte 0 ends before its compressed data does" cut-compressed.gpg
+'
+
+test_expect_success 'anything after the message is refused' '
+	cp file.gpg junk.gpg &&
+	printf "junk" >>junk.gpg &&
+	refuses --grep "no packet header at byte $(wc -c <file.gpg)" junk.gpg &&
+	cat file.gpg file.gpg >twice.gpg &&
+	refuses --grep "unexpected public-key encrypted session key packet at byte $(wc -c <file.gpg) after the end of the message" twice.gpg
+'
+
+test_expect_success 'packets that cannot be are refused' '
+	python3 - <<-\EOF &&
+	d = bytearray(open("file.gpg", "rb").read())
+	d[2] = 9              # PKESK version 9
+	open("badver.gpg", "wb").write(d)
+	EOF
+	# The first packet decides the format: with a bad version there,
+	# it is not OpenPGP at all.
+	kt-check-stream <badver.gpg >actual &&
+	grep "^format=unknown" actual &&
+	seipd=$(packet_offset file.gpg 18) &&
+	python3 - $seipd <<-\EOF &&
+	import sys
+	d = bytearray(open("file.gpg", "rb").read())
+	i = int(sys.argv[1])
+	d[i] = 0xc6           # a public key packet where the data should be
+	open("badtag.gpg", "wb").write(d)
+	EOF
+	refuses --grep "session key packets are followed by a type 6 packet at byte $seipd" badtag.gpg
+'
+
+test_expect_success 'armor: checksum, END line, base64 and headers are checked' '
+	python3 -c "if 1:
+		import re
+		d = open(\"armor.asc\").read()
+		m = re.search(r\"\n=(....)\n\", d)
+		c = \"B\" if m.group(1)[0] == \"A\" else \"A\"
+		d = d[:m.start(1)] + c + d[m.start(1) + 1:]
+		open(\"badcrc.asc\", \"w\").write(d)
+		" &&
+	! cmp armor.asc badcrc.asc &&
+	refuses --grep "CRC-24 checksum does not match" badcrc.asc &&
+	grep -v "^-----END" armor.asc >noend.asc &&
+	refuses --grep "no \"-----END PGP MESSAGE-----\" line" noend.asc &&
+	cp armor.asc after.asc &&
+	echo "more text" >>after.asc &&
+	refuses --grep "data after the END line" after.asc &&
+	cp armor.asc blank.asc &&
+	printf "\n\n" >>blank.asc &&
+	kt-check-stream <blank.asc &&
+	sed "3s/^./*/" armor.asc >badchar.asc &&
+	refuses --grep "not base64" badchar.asc &&
+	sed "2s/^$/not a header/" armor.asc >badhdr.asc &&
+	refuses --grep "armor header" badhdr.asc &&
+	tr -d "\r" <armor.asc | sed "s/$/\r/" >crlf.asc &&
+	kt-check-stream <crlf.asc &&
+	sed "/^=/d" armor.asc >nocrc.asc &&
+	kt-check-stream <nocrc.asc
+'
+
+test_expect_success 'the chunk size changes no verdict and no message' '
+	for f in pipe.gpg file.gpg sym.gpg armor.asc signonly.gpg nomdc.gpg \
+		esk-only.gpg no-sig.gpg in-packet.gpg cut-compressed.gpg \
+		junk.gpg twice.gpg badtag.gpg badcrc.asc noend.asc after.asc \
+		badchar.asc detached.sig
+	do
+		kt-check-stream --describe <$f >a 2>&1; echo $? >>a
+		for c in 1 3 4096
+		do
+			kt-check-stream --describe --chunk $c <$f >b 2>&1
+			echo $? >>b
+			test_cmp a b || return 1
+		done
+	done
+'
+
+test_done
