@@ -1,0 +1,317 @@
+#!/bin/sh
+
+test_description='kt-unseal decrypts what kt-seal and gpg make, and releases nothing it could not verify'
+
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-gpg.sh"
+
+if ! test_have_prereq GPG
+then
+	skip_all='gpg 2.2 or later not found'
+	test_done
+fi
+
+# gpg with a passphrase on the command line: fine for making test input.
+gpg_sym () {
+	gpg_sym_pass=$1 && shift &&
+	gpg --batch -q --yes --pinentry-mode loopback \
+		--passphrase "$gpg_sym_pass" "$@"
+}
+
+test_expect_success 'setup: keys, data, passphrase files' '
+	gpg_setup &&
+	gpg_setup_backup_key &&
+	head -c 200000 /dev/urandom >data &&
+	printf "row %s of the keytrustee dump\n" $(seq 1 5000) >text &&
+	printf "sesame\n" >pass && chmod 600 pass &&
+	printf "wrong\n" >badpass && chmod 600 badpass
+'
+
+test_expect_success 'kt-seal | kt-unseal gives back every byte' '
+	kt-seal -r "$BACKUP_FPR" <data | kt-unseal >out &&
+	cmp data out
+'
+
+test_expect_success 'an empty plaintext from stock gpg decrypts to nothing' '
+	: | gpg --batch -q -e -r "$BACKUP_FPR" >empty.gpg &&
+	kt-unseal <empty.gpg >out &&
+	test ! -s out
+'
+
+for how in "-e" "-e -z 0" "-e -a" "-e --compress-algo zlib" "-se"
+do
+	test_expect_success "stock gpg $how from a pipe and from a file" "
+		gpg --batch -q --yes -r \"\$BACKUP_FPR\" $how <text >msg &&
+		kt-unseal <msg >out &&
+		test_cmp text out &&
+		gpg --batch -q --yes -r \"\$BACKUP_FPR\" $how -o msg.file text &&
+		kt-unseal <msg.file >out &&
+		test_cmp text out
+	"
+done
+
+test_expect_success 'stock gpg -c, with --passphrase-file and --passphrase-fd' '
+	gpg_sym sesame -c <data >sym.gpg &&
+	kt-unseal --passphrase-file pass <sym.gpg >out &&
+	cmp data out &&
+	kt-unseal --passphrase-fd 3 <sym.gpg >out 3<pass &&
+	cmp data out &&
+	gpg_sym sesame -c -a <text >sym.asc &&
+	kt-unseal --passphrase-file pass <sym.asc >out &&
+	test_cmp text out
+'
+
+test_expect_success 'kt-seal --symmetric round trip' '
+	kt-seal --symmetric --passphrase-file pass <data |
+		kt-unseal --passphrase-file pass >out &&
+	cmp data out
+'
+
+test_expect_success 'a wrong passphrase: exit 1, clear message, nothing released' '
+	test_expect_code 1 kt-unseal --passphrase-file badpass \
+		<sym.gpg >out 2>err &&
+	grep "^kt-unseal: wrong passphrase" err &&
+	test ! -s out
+'
+
+test_expect_success 'no passphrase and no terminal: a clear error' '
+	test_expect_code 1 setsid kt-unseal <sym.gpg >out 2>err &&
+	grep "no terminal" err &&
+	test ! -s out
+'
+
+test_expect_success 'a protected secret key takes its passphrase from the file' '
+	prot=$(gpg_make_key_with_passphrase Prot prot@example.com sesame) &&
+	kt-seal -r "$prot" <text >prot.gpg &&
+	kt-unseal --passphrase-file pass <prot.gpg >out &&
+	test_cmp text out &&
+	test_expect_code 1 kt-unseal --passphrase-file badpass \
+		<prot.gpg >out 2>err &&
+	grep "wrong passphrase" err &&
+	test ! -s out
+'
+
+test_expect_success 'no secret key: the recipients are named, nothing released' '
+	gpg_setup_second_home elsewhere &&
+	test_expect_code 1 kt-unseal --homedir "$elsewhere" \
+		<msg.file >out 2>err &&
+	grep "^kt-unseal: no secret key in $elsewhere for this message" err &&
+	grep "encrypted to .* key" err &&
+	test ! -s out
+'
+
+test_expect_success 'not OpenPGP at all, and empty input, are told apart' '
+	test_expect_code 1 kt-unseal <text >out 2>err &&
+	grep "standard input is not an OpenPGP message" err &&
+	test ! -s out &&
+	test_expect_code 1 kt-unseal </dev/null >out 2>err &&
+	grep "standard input is empty" err &&
+	test ! -s out
+'
+
+# Every cut and every flipped byte must be refused with nothing released.
+# Offsets: the first and last bytes, packet headers, and a spread between.
+offsets () {
+	size=$(wc -c <"$1")
+	step=$((size / 23 + 1))
+	{ seq 1 8; seq 9 "$step" "$size"; seq $((size - 30)) "$size"; } |
+		awk -v max="$size" '$1 >= 1 && $1 <= max' | sort -n -u
+}
+
+test_expect_success 'a message cut at any of many offsets releases nothing' '
+	kt-seal -r "$BACKUP_FPR" <data >whole.gpg &&
+	for n in $(offsets whole.gpg)
+	do
+		head -c $((n - 1)) whole.gpg >cut.gpg &&
+		test_must_fail kt-unseal <cut.gpg >out 2>err &&
+		test ! -s out &&
+		test_line_count = 1 err || { echo "cut at $n"; cat err; return 1; }
+	done
+'
+
+test_expect_success 'a cut armored message releases nothing either' '
+	kt-seal -a -r "$BACKUP_FPR" <text >whole.asc &&
+	# (all but the final newline of the END line, which is optional)
+	for n in $(offsets whole.asc | sed "\$d")
+	do
+		head -c $((n - 1)) whole.asc >cut.asc &&
+		test_must_fail kt-unseal <cut.asc >out 2>err &&
+		test ! -s out || { echo "cut at $n"; cat err; return 1; }
+	done
+'
+
+flip () {
+	python3 -c "
+import sys
+b = bytearray(open(sys.argv[1], \"rb\").read())
+b[int(sys.argv[2]) - 1] ^= 0x20
+sys.stdout.buffer.write(b)" "$@"
+}
+
+test_expect_success PYTHON3 'a flipped byte anywhere releases nothing' '
+	kt-seal --no-compress -r "$BACKUP_FPR" <data >plain.gpg &&
+	for f in whole.gpg plain.gpg
+	do
+		for n in $(offsets $f)
+		do
+			flip $f $n >flipped.gpg &&
+			test_must_fail kt-unseal <flipped.gpg >out 2>err &&
+			test ! -s out || { echo "$f flipped at $n"; cat err; return 1; }
+		done || return 1
+	done
+'
+
+test_expect_success 'integrity failures in the encrypted data exit 3' '
+	size=$(wc -c <plain.gpg) &&
+	flip plain.gpg $((size / 2)) >mid.gpg &&
+	test_expect_code 3 kt-unseal <mid.gpg >out 2>err &&
+	grep "integrity check failed" err &&
+	head -c $((size - 100)) plain.gpg >short.gpg &&
+	test_expect_code 3 kt-unseal <short.gpg >out 2>err &&
+	test ! -s out
+'
+
+test_expect_success 'a message without integrity protection (no MDC) is refused' '
+	gpg_sym sesame -c --rfc2440 --cipher-algo AES256 <text >nomdc.gpg 2>/dev/null &&
+	test_expect_code 3 kt-unseal --passphrase-file pass \
+		<nomdc.gpg >out 2>err &&
+	grep "no integrity protection" err &&
+	test ! -s out
+'
+
+test_expect_success 'a legacy cipher is refused' '
+	gpg_sym sesame -c --cipher-algo 3DES <text >3des.gpg 2>/dev/null &&
+	test_expect_code 3 kt-unseal --passphrase-file pass \
+		<3des.gpg >out 2>err &&
+	grep "legacy cipher 3DES" err &&
+	test ! -s out
+'
+
+test_expect_success '--require-signer: a good signature by the key is accepted' '
+	kt-seal -r "$BACKUP_FPR" -s -u "$ESCROW_FPR" <text >signed.gpg &&
+	kt-unseal --require-signer "$ESCROW_FPR" <signed.gpg >out &&
+	test_cmp text out &&
+	spaced=$(printf %s "$ESCROW_FPR" | sed "s/..../& /g") &&
+	kt-unseal --require-signer "$spaced" <signed.gpg >out &&
+	test_cmp text out
+'
+
+test_expect_success '--require-signer: any of several listed keys will do' '
+	kt-unseal --require-signer "$BACKUP_FPR" --require-signer "$ESCROW_FPR" \
+		<signed.gpg >out &&
+	test_cmp text out
+'
+
+test_expect_success '--require-signer: an unsigned message is refused (exit 3)' '
+	test_expect_code 3 kt-unseal --require-signer "$ESCROW_FPR" \
+		<whole.gpg >out 2>err &&
+	grep "message is not signed" err &&
+	test ! -s out
+'
+
+test_expect_success '--require-signer: a signature by another key is refused' '
+	test_expect_code 3 kt-unseal --require-signer "$BACKUP_FPR" \
+		<signed.gpg >out 2>err &&
+	grep "not by a required signer" err &&
+	test ! -s out
+'
+
+test_expect_success '--require-signer: an unknown signing key is refused' '
+	gpg_setup_second_home restore_host &&
+	gpg_copy_secret_key "$BACKUP_FPR" "$restore_host" &&
+	test_expect_code 3 kt-unseal --homedir "$restore_host" \
+		--require-signer "$ESCROW_FPR" <signed.gpg >out 2>err &&
+	grep "signed by unknown key" err &&
+	test ! -s out
+'
+
+test_expect_success '--require-signer: a revoked signing key is refused' '
+	rev=$(gpg_make_key Revokee revokee@example.com) &&
+	kt-seal -r "$BACKUP_FPR" -s -u "$rev" <text >by-revoked.gpg &&
+	kt-unseal --require-signer "$rev" <by-revoked.gpg >out &&
+	sed -e "s/^:-----BEGIN/-----BEGIN/" \
+		"$GNUPGHOME/openpgp-revocs.d/$rev.rev" >rev.asc &&
+	gpg --batch -q --import rev.asc 2>/dev/null &&
+	test_expect_code 3 kt-unseal --require-signer "$rev" \
+		<by-revoked.gpg >out 2>err &&
+	grep "revoked" err &&
+	test ! -s out
+'
+
+test_expect_success '--require-signer wants a full fingerprint' '
+	test_expect_code 2 kt-unseal --require-signer ABCD1234 <signed.gpg 2>err &&
+	grep "full fingerprint" err &&
+	test_expect_code 2 kt-unseal --require-signer "not hex" <signed.gpg 2>err
+'
+
+test_expect_success '-o writes the file whole, mode 0600 even under umask 000' '
+	(umask 000 && kt-unseal -o restored <whole.gpg) &&
+	cmp data restored &&
+	test_file_mode restored 600
+'
+
+test_expect_success '-o on a bad message leaves no file and no temporary file' '
+	mkdir odir &&
+	test_must_fail kt-unseal -o odir/restored <mid.gpg 2>err &&
+	test_path_is_missing odir/restored &&
+	test "$(ls -A odir)" = ""
+'
+
+test_expect_success '-o on a bad message keeps an existing file as it was' '
+	echo previous >odir/restored &&
+	test_must_fail kt-unseal -o odir/restored <short.gpg 2>err &&
+	echo previous >expect &&
+	test_cmp expect odir/restored &&
+	test "$(ls -A odir)" = "restored"
+'
+
+test_expect_success 'the plaintext spool is unlinked: nothing left in TMPDIR' '
+	mkdir spool &&
+	TMPDIR=$PWD/spool kt-unseal <whole.gpg >out &&
+	cmp data out &&
+	TMPDIR=$PWD/spool test_must_fail kt-unseal <mid.gpg >out 2>err &&
+	test "$(ls -A spool)" = ""
+'
+
+test_expect_success '--stream writes as it decrypts (and says so by failing late)' '
+	kt-unseal --stream <whole.gpg >out &&
+	cmp data out &&
+	test_must_fail kt-unseal --stream <mid.gpg >out 2>err &&
+	test -s out
+'
+
+test_expect_success '--stream never releases the end of a bad message' '
+	test_must_fail kt-unseal --stream <mid.gpg >out 2>err &&
+	size=$(wc -c <out) &&
+	test "$size" -lt $(wc -c <data)
+'
+
+test_expect_success 'a full disk (/dev/full) is a clear error' '
+	test -w /dev/full &&
+	test_expect_code 1 kt-unseal <whole.gpg >/dev/full 2>err &&
+	grep "^kt-unseal: write to standard output: No space left on device" err &&
+	test_expect_code 1 kt-seal -r "$BACKUP_FPR" <data >/dev/full 2>err &&
+	grep "^kt-seal: write to standard output: No space left on device" err
+'
+
+test_expect_success 'a reader that goes away ends the program quietly, failing' '
+	big() { head -c 3000000 /dev/urandom; } &&
+	{ big | kt-seal -r "$BACKUP_FPR" 2>err; echo $? >status; } | head -c 10 >/dev/null &&
+	test "$(cat status)" != 0 &&
+	test ! -s err &&
+	big | kt-seal --no-compress -r "$BACKUP_FPR" >big.gpg &&
+	{ kt-unseal <big.gpg 2>err; echo $? >status; } | head -c 10 >/dev/null &&
+	test "$(cat status)" != 0 &&
+	test ! -s err
+'
+
+test_expect_success 'usage errors exit 2; --help exits 0' '
+	test_expect_code 2 kt-unseal --stream -o x <whole.gpg 2>err &&
+	test_expect_code 2 kt-unseal extra <whole.gpg 2>err &&
+	grep "^usage: kt-unseal" err &&
+	test_expect_code 2 kt-unseal --passphrase-file pass --passphrase-fd 0 2>err &&
+	kt-unseal --help >out &&
+	grep "^usage: kt-unseal" out
+'
+
+test_done
