@@ -1,0 +1,88 @@
+/*
+ * kt-tar's parts: kt-tar.c (options, -t), kt-tar-read.c (reading an
+ * archive), kt-tar-create.c (-c) and kt-tar-extract.c (-x).
+ */
+#ifndef KT_TAR_H
+#define KT_TAR_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct archive;
+struct archive_entry;
+struct kt_check;
+
+struct kt_tar_opts {
+	int mode;		/* 'c', 't' or 'x' */
+	int nul;		/* -0 */
+	int gzip;		/* -z */
+	const char *dir;	/* -C */
+	const char *list;	/* -T */
+	const char *stdin_member;	/* --stdin-member */
+	int same_owner;		/* --same-owner */
+	int numeric_owner;	/* --numeric-owner */
+	int keep_old;		/* --keep-old-files */
+};
+
+/*
+ * Reading an archive from standard input: every byte goes through the
+ * stream checker as libarchive reads it, so that the manifest is checked
+ * in the same pass.  The checker runs in a thread of its own, a few
+ * buffers behind libarchive: hashing overlaps with extracting.
+ */
+#define KT_TAR_READ_BUFS	8
+
+struct kt_tar_reader {
+	struct archive *a;
+	struct kt_check *check;
+	unsigned char *buf[KT_TAR_READ_BUFS];
+	size_t len[KT_TAR_READ_BUFS];
+	size_t bufsize;
+	int fd;
+	int read_errno;		/* a read(2) failed */
+	uint64_t total;		/* bytes read */
+	int threaded;		/* the checker thread runs */
+	pthread_t thread;
+	pthread_mutex_t lock;	/* guards what follows */
+	pthread_cond_t posted_cv, checked_cv;
+	uint64_t posted;	/* buffers handed to the checker */
+	uint64_t checked;	/* buffers it is done with */
+	int eof;		/* no more will come */
+	int check_failed;	/* the checker refused the stream */
+};
+
+struct kt_tar_reader *kt_tar_reader_open(void);
+
+/* After archive_read_next_header() said ARCHIVE_EOF: reads the rest of
+   the input through the checker and exits unless the archive is complete
+   (end-of-archive marker, and the manifest when kt-tar made it). */
+void kt_tar_reader_finish(struct kt_tar_reader *);
+
+/* Exits with the most precise reason a read of the archive failed:
+   the checker's, a read error, or libarchive's message. */
+void kt_tar_reader_fail(struct kt_tar_reader *) __attribute__((noreturn));
+
+void kt_tar_reader_free(struct kt_tar_reader *);
+
+/*
+ * Ends the program after a failure: runs kt_tar_on_failure (the
+ * extraction's cleanup), removes temporary files, flushes the output and
+ * exits at once.  A failure can strike deep inside the work, temporary
+ * strings still in hand: leaving without exit(3) keeps the sanitizers'
+ * leak check, meant for the paths that finish, from counting them.
+ */
+void kt_tar_exit(int code) __attribute__((noreturn));
+void kt_tar_die(int code, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+extern void (*kt_tar_on_failure)(void);
+
+/* A member's name as tar prints it: control bytes and backslashes
+   escaped, so that a listing has one member a line. */
+void kt_tar_print_name_to(FILE *, const char *);
+
+void kt_tar_create(const struct kt_tar_opts *);
+void kt_tar_extract(const struct kt_tar_opts *);
+
+#endif
