@@ -231,9 +231,12 @@ seal(const struct options *o)
 		if (signer != NULL && (e = gpgme_signers_add(ctx, signer)))
 			errx(KT_EXIT_FAIL, "signer %s: %s", o->signer,
 			    kt_gpg_strerror(e));
+		/* The context holds its own reference now. */
+		if (signer != NULL)
+			gpgme_key_unref(signer);
 	}
 
-	if ((check = kt_check_new(KT_CHECK_HASH)) == NULL)
+	if ((check = kt_check_new(KT_CHECK_HASH | KT_CHECK_PLAINTEXT)) == NULL)
 		err(KT_EXIT_FAIL, NULL);
 	src.fd = STDIN_FILENO;
 	src.name = "standard input";

@@ -387,6 +387,8 @@ main(int argc, char *argv[])
 		    "exclude each other");
 
 	unseal(&o);
+	while (o.nsigners > 0)
+		free(o.signers[--o.nsigners]);
 	if (o.output == NULL)
 		kt_close_stdout_or_die();
 	return KT_EXIT_OK;

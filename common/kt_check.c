@@ -164,6 +164,9 @@ start(struct kt_check *c, enum kt_format fmt)
 	/* gzip inside gzip inside gzip: the innermost is just data. */
 	if (fmt == KT_FMT_GZIP && c->depth >= KTC_MAX_DEPTH)
 		fmt = KT_FMT_UNKNOWN;
+	if ((c->flags & KT_CHECK_PLAINTEXT) &&
+	    (fmt == KT_FMT_OPENPGP || fmt == KT_FMT_OPENPGP_ARMOR))
+		fmt = KT_FMT_UNKNOWN;
 	c->fmt = fmt;
 	switch (fmt) {
 	case KT_FMT_TAR:

@@ -58,6 +58,10 @@ enum kt_manifest_state {
 /* Flags for kt_check_new(). */
 #define KT_CHECK_HASH	0x1	/* verify tar members' SHA-256 against the
 				   manifest, not only its presence and count */
+#define KT_CHECK_PLAINTEXT 0x2	/* the stream is a backup's plaintext (kt-seal's
+				   input): only tar, gzip and dumps are
+				   recognised; OpenPGP, which random bytes
+				   resemble, counts as unknown data */
 
 struct kt_check;
 

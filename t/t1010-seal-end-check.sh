@@ -128,6 +128,22 @@ test_expect_success 'input it does not recognise is sealed as it is' '
 	test_cmp plain.txt out
 '
 
+test_expect_success 'binary data that happens to start like OpenPGP is sealed as it is' '
+	for b in 85 a3 c1 8c 90
+	do
+		{ printf "\\$(printf %o 0x$b)" && head -c 5000 /dev/urandom; } >bin &&
+		kt-seal -r "$BACKUP_FPR" <bin >bin.gpg &&
+		gpg --batch -q -d <bin.gpg | cmp - bin || return 1
+	done
+'
+
+test_expect_success 'an OpenPGP message, even a cut one, is sealed again as it is' '
+	kt-seal -r "$BACKUP_FPR" <whole.tar >inner.gpg &&
+	head -c 1000 inner.gpg >inner-cut.gpg &&
+	kt-seal -r "$BACKUP_FPR" <inner-cut.gpg >outer.gpg &&
+	gpg --batch -q -d <outer.gpg | cmp - inner-cut.gpg
+'
+
 test_expect_success 'an upstream failure travels through the encryption' '
 	{ cat whole.tar | head -c 5120; } | kt-seal -r "$BACKUP_FPR" >piped.gpg 2>err;
 	grep "refusing to seal" err &&

@@ -78,7 +78,10 @@ umask 077
 # the crash it is (SIGABRT), so that test_must_fail tells the two apart.
 ASAN_OPTIONS="abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 UBSAN_OPTIONS="abort_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-export ASAN_OPTIONS UBSAN_OPTIONS
+# gpgme keeps some of its own allocations past exit(3) (key and engine
+# objects it caches); those are its business, not ours.
+LSAN_OPTIONS="suppressions=$TEST_DIRECTORY/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 # --- state ---------------------------------------------------------------
 
