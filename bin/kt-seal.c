@@ -199,6 +199,9 @@ fail(gpgme_ctx_t ctx, gpgme_error_t e, const struct kt_gpg_source *src,
 		    kt_gpg_strerror(sr->invalid_signers->reason));
 	if (gpg_err_code(e) == GPG_ERR_BAD_PASSPHRASE)
 		errx(KT_EXIT_FAIL, "wrong passphrase");
+	if (gpg_err_code(e) == GPG_ERR_UNFINISHED)
+		errx(KT_EXIT_FAIL, "gpg ended before it finished the message "
+		    "(killed?)");
 	errx(KT_EXIT_FAIL, "encryption failed: %s", kt_gpg_strerror(e));
 }
 
@@ -210,6 +213,7 @@ seal(const struct options *o)
 	gpgme_key_t keys[MAX_KEYS + 1];
 	struct kt_gpg_source src = { 0 };
 	struct kt_gpg_sink sink = { 0 };
+	struct kt_gpg_loop loop;
 	struct kt_check *check;
 	gpgme_encrypt_flags_t flags = GPGME_ENCRYPT_ALWAYS_TRUST;
 	gpgme_data_t in, out;
@@ -261,12 +265,14 @@ seal(const struct options *o)
 
 	in = kt_gpg_source_data(&src);
 	out = kt_gpg_sink_data(&sink);
+	kt_gpg_loop_begin(ctx, &loop, "END_ENCRYPTION", NULL);
 	if (o->sign)
-		e = gpgme_op_encrypt_sign(ctx, o->symmetric ? NULL : keys,
-		    flags, in, out);
+		e = gpgme_op_encrypt_sign_start(ctx, o->symmetric ? NULL :
+		    keys, flags, in, out);
 	else
-		e = gpgme_op_encrypt(ctx, o->symmetric ? NULL : keys, flags,
-		    in, out);
+		e = gpgme_op_encrypt_start(ctx, o->symmetric ? NULL : keys,
+		    flags, in, out);
+	e = kt_gpg_loop_wait(ctx, &loop, e);
 	kt_secret_free(&pass);
 	if (e != 0 || src.check_failed || src.read_errno != 0 ||
 	    sink.write_errno != 0)

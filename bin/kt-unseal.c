@@ -225,6 +225,9 @@ fail(const struct options *o, gpgme_ctx_t ctx, gpgme_error_t e,
 		    dr && dr->unsupported_algorithm ? " " : "",
 		    dr && dr->unsupported_algorithm ?
 		    dr->unsupported_algorithm : "", kt_gpg_strerror(e));
+	case GPG_ERR_UNFINISHED:
+		errx(KT_EXIT_FAIL, "gpg ended before it finished decrypting "
+		    "(killed?)");
 	case GPG_ERR_DECRYPT_FAILED:
 		errx(KT_EXIT_INTEGRITY, "integrity check failed: the message "
 		    "was modified or cut (%s)", kt_gpg_strerror(e));
@@ -261,6 +264,7 @@ unseal(const struct options *o)
 	struct kt_secret pass = { NULL, 0 };
 	struct kt_gpg_source src = { 0 };
 	struct kt_gpg_sink sink = { 0 };
+	struct kt_gpg_loop loop;
 	struct kt_atomic out_file;
 	struct kt_check *check;
 	gpgme_data_t in, out;
@@ -293,7 +297,9 @@ unseal(const struct options *o)
 
 	in = kt_gpg_source_data(&src);
 	out = kt_gpg_sink_data(&sink);
-	e = gpgme_op_decrypt_verify(ctx, in, out);
+	kt_gpg_loop_begin(ctx, &loop, "DECRYPTION_OKAY", "END_DECRYPTION");
+	e = kt_gpg_loop_wait(ctx, &loop,
+	    gpgme_op_decrypt_verify_start(ctx, in, out));
 	kt_secret_free(&pass);
 	if (e != 0 || src.check_failed || src.read_errno != 0 ||
 	    sink.write_errno != 0)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,137 @@ gpgme_data_t
 kt_gpg_sink_data(struct kt_gpg_sink *sink)
 {
 	return new_cb_data(&sink_cbs, sink);
+}
+
+static gpgme_error_t
+loop_add(void *data, int fd, int dir, gpgme_io_cb_t fnc, void *fnc_data,
+    void **tag)
+{
+	struct kt_gpg_loop *loop = data;
+	int i;
+
+	for (i = 0; i < KT_GPG_LOOP_SLOTS; i++) {
+		if (loop->io[i].active)
+			continue;
+		loop->io[i].fd = fd;
+		loop->io[i].dir = dir;
+		loop->io[i].fnc = fnc;
+		loop->io[i].fnc_data = fnc_data;
+		loop->io[i].active = 1;
+		*tag = &loop->io[i];
+		return 0;
+	}
+	return gpg_error(GPG_ERR_GENERAL);
+}
+
+static void
+loop_remove(void *tag)
+{
+	struct kt_gpg_io *io = tag;
+
+	io->active = 0;
+}
+
+static void
+loop_event(void *data, gpgme_event_io_t type, void *type_data)
+{
+	struct kt_gpg_loop *loop = data;
+	struct gpgme_io_event_done_data *done = type_data;
+
+	if (type == GPGME_EVENT_START)
+		loop->started = 1;
+	else if (type == GPGME_EVENT_DONE) {
+		loop->done = 1;
+		loop->err = done->err != 0 ? done->err : done->op_err;
+	}
+}
+
+static const char *const last_words[] = {
+	"END_ENCRYPTION", "END_DECRYPTION", "FAILURE", "ERROR", "NODATA",
+	"UNEXPECTED", "DECRYPTION_FAILED", "BADMDC", "NO_SECKEY", "NO_PUBKEY",
+	"INV_RECP", "INV_SGNR", "BAD_PASSPHRASE", "MISSING_PASSPHRASE",
+	"KEYEXPIRED", "KEYREVOKED", NULL
+};
+
+static gpgme_error_t
+loop_status(void *hook, const char *keyword, const char *args)
+{
+	struct kt_gpg_loop *loop = hook;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (loop->must_see[i] != NULL &&
+		    strcmp(keyword, loop->must_see[i]) == 0)
+			loop->seen[i] = 1;
+	/* How gpg ends an operation or says why it fails; a gpg that was
+	   killed says none of these.  (gpgme may stop reading at the first
+	   complaint, before gpg's final FAILURE line.) */
+	for (i = 0; last_words[i] != NULL; i++)
+		if (strcmp(keyword, last_words[i]) == 0)
+			loop->finished = 1;
+	return 0;
+}
+
+void
+kt_gpg_loop_begin(gpgme_ctx_t ctx, struct kt_gpg_loop *loop,
+    const char *must_see, const char *must_see_too)
+{
+	struct gpgme_io_cbs cbs = { loop_add, loop, loop_remove, loop_event,
+	    loop };
+
+	memset(loop, 0, sizeof(*loop));
+	loop->must_see[0] = must_see;
+	loop->must_see[1] = must_see_too;
+	gpgme_set_io_cbs(ctx, &cbs);
+	/* Every status line, not only those gpgme does not handle. */
+	gpgme_set_ctx_flag(ctx, "full-status", "1");
+	gpgme_set_status_cb(ctx, loop_status, loop);
+}
+
+gpgme_error_t
+kt_gpg_loop_wait(gpgme_ctx_t ctx, struct kt_gpg_loop *loop,
+    gpgme_error_t start_err)
+{
+	struct gpgme_io_cbs none = { NULL, NULL, NULL, NULL, NULL };
+	struct pollfd pfd[KT_GPG_LOOP_SLOTS];
+	struct kt_gpg_io *io[KT_GPG_LOOP_SLOTS];
+	int i, n;
+
+	while (start_err == 0 && loop->started && !loop->done) {
+		for (i = n = 0; i < KT_GPG_LOOP_SLOTS; i++) {
+			if (!loop->io[i].active)
+				continue;
+			io[n] = &loop->io[i];
+			pfd[n].fd = loop->io[i].fd;
+			pfd[n].events = loop->io[i].dir ? POLLIN : POLLOUT;
+			pfd[n].revents = 0;
+			n++;
+		}
+		if (n == 0)
+			break;
+		if (poll(pfd, (nfds_t)n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			err(KT_EXIT_FAIL, "poll");
+		}
+		/* Readiness, an error or a hang-up: the handler's read or
+		   write sees which, and fails the operation if it must. */
+		for (i = 0; i < n && !loop->done; i++)
+			if (pfd[i].revents != 0 && io[i]->active)
+				io[i]->fnc(io[i]->fnc_data, io[i]->fd);
+	}
+	gpgme_set_io_cbs(ctx, &none);
+	gpgme_set_status_cb(ctx, NULL, NULL);
+	gpgme_set_ctx_flag(ctx, "full-status", "0");
+	if (start_err != 0)
+		return start_err;
+	if (loop->err != 0)
+		return loop->finished ? loop->err :
+		    gpg_error(GPG_ERR_UNFINISHED);
+	for (i = 0; i < 2; i++)
+		if (loop->must_see[i] != NULL && !loop->seen[i])
+			return gpg_error(GPG_ERR_UNFINISHED);
+	return 0;
 }
 
 const char *

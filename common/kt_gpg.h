@@ -77,6 +77,45 @@ void kt_gpg_sink_flush(struct kt_gpg_sink *);
 void kt_gpg_source_peek(struct kt_gpg_source *, unsigned char *buf,
     size_t len);
 
+/*
+ * Runs one operation in our own event loop instead of gpgme's.  gpgme
+ * 1.18's loop spins forever when gpg dies while it waits to write to it
+ * (it polls for POLLOUT and ignores POLLERR); ours hands every error or
+ * hang-up to gpgme's handler, which then fails the operation.  It also
+ * watches gpg's status lines: an operation counts as done only when gpg
+ * said so (END_ENCRYPTION, DECRYPTION_OKAY...), not merely because gpg
+ * went away.
+ *
+ *	struct kt_gpg_loop loop;
+ *	kt_gpg_loop_begin(ctx, &loop, "END_ENCRYPTION", NULL);
+ *	e = kt_gpg_loop_wait(ctx, &loop, gpgme_op_encrypt_start(...));
+ *
+ * kt_gpg_loop_wait() returns the operation's error, or GPG_ERR_UNFINISHED
+ * when gpg ended without the status lines named at the start or failed
+ * without saying so (it was killed).
+ */
+#define KT_GPG_LOOP_SLOTS 16
+
+struct kt_gpg_loop {
+	struct kt_gpg_io {
+		int fd;
+		int dir;		/* 1: wants to read, 0: to write */
+		gpgme_io_cb_t fnc;
+		void *fnc_data;
+		int active;
+	} io[KT_GPG_LOOP_SLOTS];
+	int started, done;
+	gpgme_error_t err;
+	const char *must_see[2];	/* status keywords success needs */
+	int seen[2];
+	int finished;		/* gpg said it ended (END_*, FAILURE) */
+};
+
+void kt_gpg_loop_begin(gpgme_ctx_t, struct kt_gpg_loop *,
+    const char *must_see, const char *must_see_too);
+gpgme_error_t kt_gpg_loop_wait(gpgme_ctx_t, struct kt_gpg_loop *,
+    gpgme_error_t start_err);
+
 /* Short text for a gpgme error, without the "GPGME" source prefix. */
 const char *kt_gpg_strerror(gpgme_error_t);
 

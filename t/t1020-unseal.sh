@@ -305,6 +305,45 @@ test_expect_success 'a reader that goes away ends the program quietly, failing' 
 	test ! -s err
 '
 
+# kill_gpg_after SECONDS ACTION: SIGKILL the gpg working in our home,
+# SECONDS after it started.
+kill_gpg_after () {
+	n=0
+	until pgrep -f "gpg .*--homedir $GNUPGHOME.*--$2" >/dev/null
+	do
+		n=$((n + 1)) && test $n -lt 500 || return 1
+		sleep 0.01
+	done
+	sleep "$1" && pkill -KILL -f "gpg .*--homedir $GNUPGHOME.*--$2"
+}
+
+test_expect_success 'gpg killed while sealing: kt-seal fails, no hang, no finished message' '
+	head -c 100000000 /dev/urandom >bulk &&
+	for delay in 0 0.05 0.1
+	do
+		{ kill_gpg_after $delay encrypt & } &&
+		test_expect_code 1 timeout 60 kt-seal --homedir "$GNUPGHOME" \
+			--no-compress -r "$BACKUP_FPR" <bulk >killed.gpg 2>err &&
+		wait &&
+		grep "gpg ended before it finished the message" err &&
+		test_must_fail kt-unseal <killed.gpg >out 2>/dev/null &&
+		test ! -s out || return 1
+	done
+'
+
+test_expect_success 'gpg killed while unsealing: kt-unseal fails, no hang, nothing released' '
+	kt-seal --no-compress -r "$BACKUP_FPR" <bulk >bulk.gpg &&
+	for delay in 0 0.05
+	do
+		{ kill_gpg_after $delay decrypt & } &&
+		test_expect_code 1 timeout 60 kt-unseal --homedir "$GNUPGHOME" \
+			<bulk.gpg >out 2>err &&
+		wait &&
+		grep "gpg ended before it finished decrypting" err &&
+		test ! -s out || return 1
+	done
+'
+
 test_expect_success 'usage errors exit 2; --help exits 0' '
 	test_expect_code 2 kt-unseal --stream -o x <whole.gpg 2>err &&
 	test_expect_code 2 kt-unseal extra <whole.gpg 2>err &&
