@@ -9,8 +9,11 @@
  *
  * A list that is cut short would become a backup that silently lacks
  * files, and in a plain sh pipeline the reader never sees our exit
- * status: so when anything goes wrong the list ends with an unterminated
- * record, which kt-tar refuses (kt_pathlist.h).
+ * status: so the list is framed by a begin and an end record, the end
+ * record written only once the list is whole, and when anything goes
+ * wrong the list ends with an unterminated record; kt-tar refuses both
+ * kinds of incomplete list (kt_pathlist.h).  --plain leaves the framing
+ * out, for other readers.
  */
 #include "config.h"
 
@@ -70,6 +73,8 @@ struct start {
 
 static struct {
 	int nul;
+	int plain;		/* --plain: no begin and end records */
+	unsigned long long count;	/* paths listed */
 	const char *rootdir;
 	int rootfd;
 	struct pattern *excludes;	/* --exclude, for every start */
@@ -86,9 +91,9 @@ usage(int status)
 	if (status == KT_EXIT_OK)
 		g.complete = 1;
 	fprintf(status == KT_EXIT_OK ? stdout : stderr,
-	    "usage: kt-collect [-0qv] [-C root] [--exclude pattern]... "
-	    "[--preset name]...\n"
-	    "                  [path ...]\n");
+	    "usage: kt-collect [-0qv] [--plain] [-C root] "
+	    "[--exclude pattern]...\n"
+	    "                  [--preset name]... [path ...]\n");
 	exit(status);
 }
 
@@ -274,6 +279,14 @@ problem(const char *rel)
 	g.failed = 1;
 }
 
+static void __attribute__((noreturn))
+write_failed(void)
+{
+	if (errno == EPIPE)
+		exit(KT_EXIT_FAIL);
+	err(KT_EXIT_FAIL, "write to standard output");
+}
+
 /* Prints REL if it is something kt-tar can archive and restore. */
 static int
 emit(int dirfd, const char *name, const char *rel, const struct stat *sb)
@@ -296,16 +309,16 @@ emit(int dirfd, const char *name, const char *rel, const struct stat *sb)
 		problem(rel);
 		return 0;
 	}
-	if (kt_pathlist_put(stdout, rel, g.nul) == 0)
+	if (kt_pathlist_put(stdout, rel, g.nul) == 0) {
+		g.count++;
 		return 1;
+	}
 	if (errno == EINVAL) {
 		warnx("%s: name holds a newline: use -0", shown(rel));
 		g.failed = 1;
 		return 0;
 	}
-	if (errno == EPIPE)
-		exit(KT_EXIT_FAIL);
-	err(KT_EXIT_FAIL, "write to standard output");
+	write_failed();
 }
 
 static int
@@ -614,11 +627,13 @@ plan(void)
 int
 main(int argc, char *argv[])
 {
-	enum { OPT_EXCLUDE = 256, OPT_PRESET };
+	enum { OPT_EXCLUDE = 256, OPT_PLAIN, OPT_PRESET };
+	static char obuf[64 * 1024];
 	static const struct option longopts[] = {
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "null", no_argument, NULL, '0' },
+		{ "plain", no_argument, NULL, OPT_PLAIN },
 		{ "preset", required_argument, NULL, OPT_PRESET },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -650,6 +665,9 @@ main(int argc, char *argv[])
 				err(KT_EXIT_FAIL, NULL);
 			compile(&g.excludes[g.nexcludes++], optarg);
 			break;
+		case OPT_PLAIN:
+			g.plain = 1;
+			break;
 		case OPT_PRESET:
 			add_preset(optarg);
 			break;
@@ -671,11 +689,17 @@ main(int argc, char *argv[])
 	g.rootfd = open(g.rootdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (g.rootfd == -1)
 		err(KT_EXIT_FAIL, "root %s", g.rootdir);
-	setvbuf(stdout, NULL, _IOFBF, 64 * 1024);
+	/* With a NULL buffer glibc would ignore the size. */
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if (!g.plain && kt_pathlist_put_begin(stdout, g.nul) == -1)
+		write_failed();
 	for (i = 0; i < g.nstarts; i++)
 		collect(&g.starts[i]);
 	if (g.failed)
 		exit(KT_EXIT_FAIL);
+	/* The list is whole: only now does it say so. */
+	if (!g.plain && kt_pathlist_put_end(stdout, g.nul, g.count) == -1)
+		write_failed();
 	g.complete = 1;
 	kt_close_stdout_or_die();
 	return KT_EXIT_OK;

@@ -902,6 +902,9 @@ kt_tar_create(const struct kt_tar_opts *o)
 	hash_start();
 	for (; path != NULL; path = next_path(l, listname, member.name))
 		add_path(path);
+	if (l != NULL && kt_pathlist_framed(l))
+		kt_verbose("path list from kt-collect complete: its end "
+		    "record is there");
 	if (o->stdin_member != NULL)
 		stdin_member_add(&member);
 	hash_finish();

@@ -25,6 +25,10 @@ struct kt_pathlist {
 	size_t end;
 	size_t size;
 	int eof;
+	unsigned long long records;	/* read so far, framing included */
+	unsigned long long paths;	/* returned so far */
+	int framed;		/* began with KT_PATHLIST_BEGIN */
+	int ended;		/* its end record was read */
 	char error[256];
 };
 
@@ -75,6 +79,26 @@ fail(struct kt_pathlist *l, const char *fmt, ...)
 	return -1;
 }
 
+/* The same for a framed list, which kt-collect wrote: the message names
+   it, and the file it was read from unless that is standard input. */
+static int __attribute__((format(printf, 2, 3)))
+fail_framed(struct kt_pathlist *l, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (strcmp(l->name, "standard input") == 0)
+		snprintf(l->error, sizeof(l->error), "path list from "
+		    "kt-collect %s", what);
+	else
+		snprintf(l->error, sizeof(l->error), "path list from "
+		    "kt-collect %s (read from %s)", what, l->name);
+	return -1;
+}
+
 /* Why a list ended inside a record, in words an operator can act on. */
 static int
 unterminated(struct kt_pathlist *l, const char *rec, size_t len)
@@ -83,16 +107,26 @@ unterminated(struct kt_pathlist *l, const char *rec, size_t len)
 	    memcmp(rec, INCOMPLETE_MARK, len) == 0)
 		return fail(l, "is incomplete: the program that wrote it "
 		    "failed");
+	/* A list cut inside its begin record is a framed one too. */
+	if (l->framed || (l->records == 0 && len < sizeof(KT_PATHLIST_BEGIN) &&
+	    memcmp(rec, KT_PATHLIST_BEGIN, len) == 0))
+		return fail_framed(l, "ends without its end record: "
+		    "kt-collect did not finish (cut in the middle of a "
+		    "record)");
 	if (l->sep == '\0' && memchr(rec, '\n', len) != NULL)
 		return fail(l, "ends without a NUL terminator (a list of "
 		    "lines? then do not use -0)");
+	if (l->sep == '\n' && memchr(rec, '\0', len) != NULL)
+		return fail(l, "holds NUL bytes and no newline (a list "
+		    "written with -0? then read it with -0)");
 	return fail(l, "ends in the middle of a path, without its %s: was "
 	    "its writer cut short?", l->sep == '\0' ? "NUL terminator" :
 	    "newline");
 }
 
-int
-kt_pathlist_next(struct kt_pathlist *l, const char **path, size_t *len)
+/* The next record, framing or not: as kt_pathlist_next. */
+static int
+next_record(struct kt_pathlist *l, const char **path, size_t *len)
 {
 	char *rec, *p;
 	ssize_t n;
@@ -112,9 +146,20 @@ kt_pathlist_next(struct kt_pathlist *l, const char **path, size_t *len)
 			*path = rec;
 			return 1;
 		}
-		if (l->end - l->start > KT_PATHLIST_MAX)
+		if (l->end - l->start > KT_PATHLIST_MAX) {
+			/* Most likely the other kind of list. */
+			if (l->sep == '\0' && memchr(rec, '\n',
+			    l->end - l->start) != NULL)
+				return fail(l, "holds no NUL byte (a list of "
+				    "lines? then do not use -0)");
+			if (l->sep == '\n' && memchr(rec, '\0',
+			    l->end - l->start) != NULL)
+				return fail(l, "holds NUL bytes and no newline "
+				    "(a list written with -0? then read it "
+				    "with -0)");
 			return fail(l, "has a path longer than %d bytes",
 			    KT_PATHLIST_MAX);
+		}
 		if (l->eof) {
 			if (l->end == l->start)
 				return 0;
@@ -138,6 +183,73 @@ kt_pathlist_next(struct kt_pathlist *l, const char **path, size_t *len)
 	}
 }
 
+/* "/kt-collect end N": 1 and N in *COUNT, or 0 when REC is not one. */
+static int
+end_record(const char *rec, unsigned long long *count)
+{
+	const char *p;
+	char *end;
+
+	if (strncmp(rec, KT_PATHLIST_END, sizeof(KT_PATHLIST_END) - 1) != 0)
+		return 0;
+	p = rec + sizeof(KT_PATHLIST_END) - 1;
+	if (*p < '0' || *p > '9' || (*p == '0' && p[1] != '\0'))
+		return 0;
+	errno = 0;
+	*count = strtoull(p, &end, 10);
+	return *end == '\0' && errno == 0;
+}
+
+int
+kt_pathlist_next(struct kt_pathlist *l, const char **path, size_t *len)
+{
+	unsigned long long count;
+	int rc;
+
+	for (;;) {
+		if ((rc = next_record(l, path, len)) == -1)
+			return -1;
+		if (rc == 1 && l->records++ == 0 &&
+		    strcmp(*path, KT_PATHLIST_BEGIN) == 0) {
+			l->framed = 1;
+			continue;
+		}
+		if (rc == 1 && l->records == 1 && strncmp(*path,
+		    "/kt-collect list ", 17) == 0)
+			return fail(l, "is in a format this program does not "
+			    "know (%s): from a newer kt-collect?", *path);
+		if (!l->framed)
+			return rc;
+		if (rc == 0) {
+			if (!l->ended)
+				return fail_framed(l, "ends without its end "
+				    "record: kt-collect did not finish");
+			return 0;
+		}
+		if (l->ended)
+			return fail_framed(l, "goes on after its end record "
+			    "(two lists joined? give kt-collect every path "
+			    "at once)");
+		if (strncmp(*path, "/kt-collect ", 12) != 0) {
+			l->paths++;
+			return 1;
+		}
+		if (!end_record(*path, &count))
+			return fail_framed(l, "holds a record it does not "
+			    "expect there: %s", *path);
+		if (count != l->paths)
+			return fail_framed(l, "has %llu paths, but its end "
+			    "record says %llu", l->paths, count);
+		l->ended = 1;
+	}
+}
+
+int
+kt_pathlist_framed(const struct kt_pathlist *l)
+{
+	return l->framed;
+}
+
 int
 kt_pathlist_put(FILE *fp, const char *path, int nul)
 {
@@ -149,6 +261,21 @@ kt_pathlist_put(FILE *fp, const char *path, int nul)
 	}
 	if (fwrite(path, 1, len, fp) != len ||
 	    putc(nul ? '\0' : '\n', fp) == EOF)
+		return -1;
+	return 0;
+}
+
+int
+kt_pathlist_put_begin(FILE *fp, int nul)
+{
+	return kt_pathlist_put(fp, KT_PATHLIST_BEGIN, nul);
+}
+
+int
+kt_pathlist_put_end(FILE *fp, int nul, unsigned long long count)
+{
+	if (fprintf(fp, "%s%llu%c", KT_PATHLIST_END, count,
+	    nul ? '\0' : '\n') < 0)
 		return -1;
 	return 0;
 }

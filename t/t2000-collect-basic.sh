@@ -17,6 +17,7 @@ test_expect_success 'setup: a fake Key Trustee Server root' '
 test_expect_success '--preset kts lists the configuration directory as tar tvf shows it' '
 	kt-collect -C root --preset kts >actual &&
 	cat >expect <<-\EOF &&
+	/kt-collect list 1
 	var/lib/keytrustee/.keytrustee
 	var/lib/keytrustee/.keytrustee/.ssl
 	var/lib/keytrustee/.keytrustee/.ssl/ssl-cert-keytrustee-pk.pem
@@ -31,6 +32,7 @@ test_expect_success '--preset kts lists the configuration directory as tar tvf s
 	var/lib/keytrustee/.keytrustee/random_seed
 	var/lib/keytrustee/.keytrustee/secring.gpg
 	var/lib/keytrustee/.keytrustee/trustdb.gpg
+	/kt-collect end 14
 	EOF
 	test_cmp expect actual
 '
@@ -41,7 +43,7 @@ test_expect_success 'the same list twice: the order is stable' '
 '
 
 test_expect_success 'a directory comes before everything it holds' '
-	kt-collect -C root / >all &&
+	kt-collect --plain -C root / >all &&
 	awk "{ seen[\$0] = 1; n = split(\$0, c, \"/\"); p = c[1];
 		for (i = 2; i <= n; i++) { if (!(p in seen)) { print \"parent after child: \" \$0; bad = 1 }
 		p = p \"/\" c[i] } } END { exit bad }" all
@@ -59,14 +61,14 @@ test_expect_success 'symbolic links are listed, not followed' '
 test_expect_success 'a starting point that is a symbolic link is listed, with a warning' '
 	ln -s var/lib/keytrustee root/kt &&
 	test_when_finished "rm root/kt" &&
-	kt-collect -C root /kt >out 2>err &&
+	kt-collect --plain -C root /kt >out 2>err &&
 	echo kt >expect &&
 	test_cmp expect out &&
 	grep "kt-collect: .*/kt is a symbolic link (to var/lib/keytrustee)" err
 '
 
 test_expect_success '--preset kms and --preset navencrypt' '
-	kt-collect -C root --preset navencrypt --preset kms >actual &&
+	kt-collect --plain -C root --preset navencrypt --preset kms >actual &&
 	cat >expect <<-\EOF &&
 	etc/navencrypt
 	etc/navencrypt/keys
@@ -81,7 +83,7 @@ test_expect_success '--preset kms and --preset navencrypt' '
 '
 
 test_expect_success '--preset passive-db leaves out recovery.conf' '
-	kt-collect -C root --preset passive-db >actual &&
+	kt-collect --plain -C root --preset passive-db >actual &&
 	cat >expect <<-\EOF &&
 	var/lib/keytrustee/db
 	var/lib/keytrustee/db/PG_VERSION
@@ -90,7 +92,7 @@ test_expect_success '--preset passive-db leaves out recovery.conf' '
 '
 
 test_expect_success '--preset passive-conf leaves out .ssl and *.pid' '
-	kt-collect -C root --preset passive-conf >actual &&
+	kt-collect --plain -C root --preset passive-conf >actual &&
 	! grep -e "\.ssl" -e "\.pid" actual &&
 	grep -x "var/lib/keytrustee/.keytrustee/secring.gpg" actual &&
 	test_line_count = 10 actual
@@ -131,14 +133,14 @@ test_expect_success '--preset help lists every preset with its path' '
 	grep "^passive-conf  *\/var\/lib\/keytrustee\/.keytrustee --exclude .\.ssl. --exclude .\*\.pid.$" help
 '
 
-test_expect_success '-0 ends each path with a NUL byte' '
+test_expect_success '-0 ends each path, and the framing records, with a NUL byte' '
 	kt-collect -0 -C root --preset passive-db >nul &&
-	printf "var/lib/keytrustee/db\0var/lib/keytrustee/db/PG_VERSION\0" >expect &&
+	printf "/kt-collect list 1\0var/lib/keytrustee/db\0var/lib/keytrustee/db/PG_VERSION\0/kt-collect end 2\0" >expect &&
 	cmp expect nul
 '
 
 test_expect_success 'the whole root: its contents, not the root itself' '
-	kt-collect -C root / >all &&
+	kt-collect --plain -C root / >all &&
 	head -n 1 all >first &&
 	echo etc >expect &&
 	test_cmp expect first &&

@@ -95,7 +95,7 @@ lines" &&
 	grep "name holds a newline: use -0" err &&
 	kt-collect -0 -C nl /d >out0 &&
 	tr "\0" "@" <out0 >actual &&
-	printf "d@d/two\nlines@" >expect &&
+	printf "/kt-collect list 1@d@d/two\nlines@/kt-collect end 2@" >expect &&
 	test_cmp expect actual
 '
 

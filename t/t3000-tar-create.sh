@@ -18,7 +18,8 @@ test_expect_success 'kt-tar -c archives the list; kt-tar -t lists it back' '
 	kt-tar -c -C root <list >kts.tar &&
 	kt-tar -t <kts.tar >names &&
 	sed -e "s,/$,," names >actual &&
-	test_cmp list actual
+	sed -e "1d;\$d" list >paths &&
+	test_cmp paths actual
 '
 
 test_expect_success '-0 and -T give the same archive members' '
@@ -168,7 +169,7 @@ test_expect_success '"./" and doubled slashes are tidied away' '
 '
 
 test_expect_success 'a missing file fails the run and the archive has no end' '
-	{ cat list && echo var/lib/keytrustee/.keytrustee/gone; } >missing &&
+	{ cat paths && echo var/lib/keytrustee/.keytrustee/gone; } >missing &&
 	test_expect_code 1 kt-tar -c -C root -T missing >cut.tar 2>err </dev/null &&
 	grep "kt-tar: root/var/lib/keytrustee/.keytrustee/gone: No such file or directory" err &&
 	test_must_fail kt-tar -t <cut.tar >/dev/null 2>err &&

@@ -14,7 +14,7 @@ is_cut () {
 
 test_expect_success 'setup' '
 	make_kts_root root &&
-	kt-collect -C root --preset kts >list &&
+	kt-collect --plain -C root --preset kts >list &&
 	mkdir grow
 '
 

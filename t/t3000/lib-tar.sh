@@ -94,3 +94,43 @@ no_kt_staging () {
 	fi
 	return 0
 }
+
+# unframe LIST: the paths of a list kt-collect wrote, without its begin
+# and end records (newline-separated; unframe_z for -0).
+unframe () {
+	sed -e '1d' -e '$d' "$1"
+}
+unframe_z () {
+	sed -z -e '1d' -e '$d' "$1"
+}
+
+# wait_for CMD...: poll (up to about 20 s) until CMD succeeds.  For
+# waiting on a state another process reaches, never as a delay.
+wait_for () {
+	wait_for_i_=0
+	until "$@"
+	do
+		wait_for_i_=$((wait_for_i_ + 1))
+		test $wait_for_i_ -le 400 || return 1
+		sleep 0.05
+	done
+}
+
+# has_written PIDFILE BYTES: the process whose pid is in PIDFILE has
+# passed at least BYTES bytes to write(2) (its wchar in /proc).
+has_written () {
+	test -s "$1" &&
+	has_written_n_=$(sed -n 's/^wchar: //p' "/proc/$(cat "$1")/io" 2>/dev/null) &&
+	test "${has_written_n_:-0}" -ge "$2"
+}
+
+# no_archive ARCHIVE: nothing readers would take: no kt-tar manifest at
+# its end, and kt-tar -t says it is cut (exit 3).  An empty file counts:
+# nothing at all was written.
+no_archive () {
+	test ! -s "$1" ||
+	{
+		! tail -c 20480 "$1" | tr -d "\0" | grep -q "kt-tar manifest" &&
+		test_expect_code 3 kt-tar -t <"$1" >/dev/null 2>no_archive.err
+	}
+}
