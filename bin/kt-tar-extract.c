@@ -135,12 +135,8 @@ on_exit_restore(void)
 
 /* --- names -------------------------------------------------------------- */
 
-/*
- * "./a//b/" -> "a/b" (malloc'ed), "./" -> "".  Refuses absolute paths
- * and ".." anywhere; returns NULL with *why set.
- */
-static char *
-clean_name(const char *name, const char **why)
+char *
+kt_tar_clean_name(const char *name, const char **why)
 {
 	const char *in = name, *comp;
 	char *out, *o;
@@ -714,12 +710,12 @@ stage(struct kt_tar_reader *r, struct archive_entry *e)
 	if ((name = archive_entry_pathname(e)) == NULL)
 		refuse("a member has no name, or one that cannot be read in "
 		    "this locale");
-	if ((rel = clean_name(name, &why)) == NULL)
+	if ((rel = kt_tar_clean_name(name, &why)) == NULL)
 		refuse("%s: %s", name, why);
 	type = archive_entry_filetype(e);
 	link = archive_entry_hardlink(e);
 	if (link != NULL) {
-		if ((linkrel = clean_name(link, &why)) == NULL)
+		if ((linkrel = kt_tar_clean_name(link, &why)) == NULL)
 			refuse("%s: hard link to %s: %s", name, link, why);
 		if (*linkrel == '\0')
 			refuse("%s: hard link to the target directory", name);

@@ -31,6 +31,7 @@
 #include "kt_cleanup.h"
 #include "kt_err.h"
 #include "kt_io.h"
+#include "kt_spool.h"
 #include "kt-tar.h"
 
 static void __attribute__((noreturn))
@@ -42,7 +43,8 @@ usage(int status)
 	    "       kt-tar -t [-qv]\n"
 	    "       kt-tar -x [-qv] [-C dir] [--same-owner | "
 	    "--numeric-owner]\n"
-	    "              [--keep-old-files]\n");
+	    "              [--keep-old-files]\n"
+	    "       kt-tar -x [-qv] --to-stdout name\n");
 	exit(status);
 }
 
@@ -212,6 +214,139 @@ list(void)
 	kt_tar_reader_free(r);
 }
 
+/* --- extracting one member to standard output --------------------------- */
+
+/* Copies the data of the member E is the header of to spool FD, from its
+   start (a member named twice: the last one counts, as on disk). */
+static void
+spool_member(struct kt_tar_reader *r, struct archive_entry *e, int fd,
+    const char *name)
+{
+	const void *buf;
+	la_int64_t off, pos = 0;
+	size_t size;
+	int rc;
+
+	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1)
+		kt_tar_die(KT_EXIT_FAIL, "spool file: %s", strerror(errno));
+	for (;;) {
+		rc = archive_read_data_block(r->a, &buf, &size, &off);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+			kt_tar_reader_fail(r);
+		/* A hole of a sparse file. */
+		if (off != pos && lseek(fd, off, SEEK_SET) == -1)
+			kt_tar_die(KT_EXIT_FAIL, "spool file: %s",
+			    strerror(errno));
+		if (kt_write_full(fd, buf, size) == -1)
+			kt_tar_die(KT_EXIT_FAIL, "spool file for %s: %s", name,
+			    strerror(errno));
+		pos = off + (la_int64_t)size;
+	}
+	if (pos < archive_entry_size(e) &&
+	    ftruncate(fd, archive_entry_size(e)) == -1)
+		kt_tar_die(KT_EXIT_FAIL, "spool file for %s: %s", name,
+		    strerror(errno));
+}
+
+/* What a member that is not a regular file is, for the message. */
+static const char *
+not_a_file(struct archive_entry *e)
+{
+	if (archive_entry_hardlink(e) != NULL)
+		return "a hard link";
+	switch (archive_entry_filetype(e)) {
+	case AE_IFDIR:
+		return "a directory";
+	case AE_IFLNK:
+		return "a symbolic link";
+	default:
+		return "a special file";
+	}
+}
+
+/*
+ * -x --to-stdout NAME: the data of regular-file member NAME on standard
+ * output, and only once the whole archive, manifest included, has
+ * checked out.  Meanwhile it waits in an unlinked 0600 spool file.
+ */
+static void
+extract_to_stdout(const char *arg)
+{
+	struct kt_tar_reader *r;
+	struct archive_entry *e;
+	const char *why, *kind = NULL;
+	char *want, *rel, *link = NULL;
+	uint64_t size = 0;
+	int rc, fd = -1, found = 0;
+
+	/* Member names have no leading slash: ignore one given. */
+	while (*arg == '/')
+		arg++;
+	if ((want = kt_tar_clean_name(arg, &why)) == NULL)
+		errx(KT_EXIT_USAGE, "--to-stdout %s: %s", arg, why);
+	if (*want == '\0')
+		errx(KT_EXIT_USAGE, "--to-stdout needs the name of a member");
+
+	r = kt_tar_reader_open();
+	while ((rc = archive_read_next_header(r->a, &e)) == ARCHIVE_OK ||
+	    rc == ARCHIVE_WARN) {
+		if (rc == ARCHIVE_WARN)
+			warnx("%s: %s", archive_entry_pathname(e) != NULL ?
+			    archive_entry_pathname(e) : "(no name)",
+			    archive_error_string(r->a));
+		if (archive_entry_pathname(e) == NULL)
+			kt_tar_die(KT_EXIT_INTEGRITY, "standard input: a "
+			    "member has no name");
+		/* A name that cannot be extracted is not the one asked
+		   for. */
+		if ((rel = kt_tar_clean_name(archive_entry_pathname(e),
+		    &why)) == NULL)
+			continue;
+		if (strcmp(rel, want) == 0) {
+			found = 1;
+			free(link);
+			link = NULL;
+			kind = NULL;
+			if (archive_entry_filetype(e) != AE_IFREG ||
+			    archive_entry_hardlink(e) != NULL) {
+				kind = not_a_file(e);
+				if (archive_entry_hardlink(e) != NULL &&
+				    (link = strdup(archive_entry_hardlink(e)))
+				    == NULL)
+					err(KT_EXIT_FAIL, NULL);
+			} else {
+				if (fd == -1 && (fd = kt_spool_open()) == -1)
+					kt_tar_die(KT_EXIT_FAIL, "spool file: "
+					    "%s", strerror(errno));
+				spool_member(r, e, fd, want);
+				size = (uint64_t)archive_entry_size(e);
+			}
+		}
+		free(rel);
+	}
+	if (rc != ARCHIVE_EOF)
+		kt_tar_reader_fail(r);
+	kt_tar_reader_finish(r);
+
+	if (!found)
+		kt_tar_die(KT_EXIT_FAIL, "%s: no such member in the archive: "
+		    "nothing written", want);
+	if (kind != NULL)
+		kt_tar_die(KT_EXIT_FAIL, "%s: %s%s%s, not a regular file: "
+		    "nothing written", want, kind, link != NULL ? " to " : "",
+		    link != NULL ? link : "");
+	if (lseek(fd, 0, SEEK_SET) == -1)
+		kt_tar_die(KT_EXIT_FAIL, "spool file: %s", strerror(errno));
+	kt_copy_or_die(fd, "spool file", STDOUT_FILENO, "standard output");
+	close(fd);
+	kt_verbose("%s: %llu bytes written to standard output", want,
+	    (unsigned long long)size);
+	kt_tar_reader_free(r);
+	free(want);
+}
+
 /* --- main --------------------------------------------------------------- */
 
 static void
@@ -226,7 +361,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_SAME_OWNER = 256, OPT_NUMERIC_OWNER, OPT_KEEP_OLD,
-	    OPT_STDIN_MEMBER };
+	    OPT_STDIN_MEMBER, OPT_TO_STDOUT };
 	static const struct option longopts[] = {
 		{ "create", no_argument, NULL, 'c' },
 		{ "directory", required_argument, NULL, 'C' },
@@ -241,6 +376,7 @@ main(int argc, char *argv[])
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "same-owner", no_argument, NULL, OPT_SAME_OWNER },
 		{ "stdin-member", required_argument, NULL, OPT_STDIN_MEMBER },
+		{ "to-stdout", required_argument, NULL, OPT_TO_STDOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -293,6 +429,9 @@ main(int argc, char *argv[])
 		case OPT_STDIN_MEMBER:
 			o.stdin_member = optarg;
 			break;
+		case OPT_TO_STDOUT:
+			o.to_stdout = optarg;
+			break;
 		case 'h':
 			usage(KT_EXIT_OK);
 		default:
@@ -304,9 +443,15 @@ main(int argc, char *argv[])
 	if (o.mode != 'c' && (o.nul || o.gzip || o.list != NULL ||
 	    o.stdin_member != NULL))
 		errx(KT_EXIT_USAGE, "-0, -z, -T and --stdin-member go with -c");
-	if (o.mode != 'x' && (o.same_owner || o.numeric_owner || o.keep_old))
-		errx(KT_EXIT_USAGE, "--same-owner, --numeric-owner and "
-		    "--keep-old-files go with -x");
+	if (o.mode != 'x' && (o.same_owner || o.numeric_owner || o.keep_old ||
+	    o.to_stdout != NULL))
+		errx(KT_EXIT_USAGE, "--same-owner, --numeric-owner, "
+		    "--keep-old-files and --to-stdout go with -x");
+	if (o.to_stdout != NULL && (o.dir != NULL || o.same_owner ||
+	    o.numeric_owner || o.keep_old))
+		errx(KT_EXIT_USAGE, "--to-stdout extracts nothing to disk: "
+		    "-C, --same-owner, --numeric-owner and --keep-old-files "
+		    "do not go with it");
 	if (o.mode == 't' && o.dir != NULL)
 		errx(KT_EXIT_USAGE, "-C goes with -c or -x");
 	if (o.same_owner && o.numeric_owner)
@@ -326,7 +471,10 @@ main(int argc, char *argv[])
 		list();
 		break;
 	case 'x':
-		kt_tar_extract(&o);
+		if (o.to_stdout != NULL)
+			extract_to_stdout(o.to_stdout);
+		else
+			kt_tar_extract(&o);
 		break;
 	}
 	kt_close_stdout_or_die();

@@ -24,6 +24,7 @@ struct kt_tar_opts {
 	int same_owner;		/* --same-owner */
 	int numeric_owner;	/* --numeric-owner */
 	int keep_old;		/* --keep-old-files */
+	const char *to_stdout;	/* --to-stdout */
 };
 
 /*
@@ -77,6 +78,10 @@ void kt_tar_exit(int code) __attribute__((noreturn));
 void kt_tar_die(int code, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 extern void (*kt_tar_on_failure)(void);
+
+/* "./a//b/" -> "a/b" (malloc'ed), "./" -> "".  Refuses absolute paths
+   and ".." anywhere: returns NULL with *why set. */
+char *kt_tar_clean_name(const char *name, const char **why);
 
 /* A member's name as tar prints it: control bytes and backslashes
    escaped, so that a listing has one member a line. */

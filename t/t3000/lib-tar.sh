@@ -134,3 +134,11 @@ no_archive () {
 		test_expect_code 3 kt-tar -t <"$1" >/dev/null 2>no_archive.err
 	}
 }
+
+# has_read PIDFILE BYTES: the process whose pid is in PIDFILE has read at
+# least BYTES bytes with read(2) (its rchar in /proc).
+has_read () {
+	test -s "$1" &&
+	has_read_n_=$(sed -n 's/^rchar: //p' "/proc/$(cat "$1")/io" 2>/dev/null) &&
+	test "${has_read_n_:-0}" -ge "$2"
+}
