@@ -30,6 +30,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -92,6 +93,7 @@ static struct {
 	int staged_fd;
 	int moving;		/* the target is being changed */
 	int done;
+	uint64_t excluded;	/* members left out by --exclude */
 } x;
 
 /* A refusal or failure: before the moves began, the target is left as
@@ -229,6 +231,68 @@ check_symlink(const char *name, const char *rel, const char *target)
 		}
 		named = 1;
 	}
+}
+
+/* --- --exclude ----------------------------------------------------------- */
+
+void
+kt_tar_exclude_add(struct kt_tar_opts *o, const char *pattern)
+{
+	char *p;
+	size_t n;
+
+	for (;;) {
+		if (*pattern == '/')
+			pattern++;
+		else if (pattern[0] == '.' && pattern[1] == '/')
+			pattern += 2;
+		else
+			break;
+	}
+	if ((p = strdup(pattern)) == NULL)
+		err(KT_EXIT_FAIL, NULL);
+	for (n = strlen(p); n > 0 && p[n - 1] == '/'; n--)
+		p[n - 1] = '\0';
+	if (*p == '\0')
+		errx(KT_EXIT_USAGE, "--exclude needs a pattern that can match "
+		    "a member");
+	if ((o->excludes = reallocarray(o->excludes, o->nexcludes + 1,
+	    sizeof(*o->excludes))) == NULL)
+		err(KT_EXIT_FAIL, NULL);
+	o->excludes[o->nexcludes++] = p;
+}
+
+/*
+ * The --exclude pattern that matches member REL ("a/b/c", tidied), or
+ * NULL.  A pattern that matches a directory on its path ("a", "a/b")
+ * excludes it too: what is under an excluded directory is excluded.
+ */
+static const char *
+excluded_by(const char *rel)
+{
+	char *path;
+	size_t at;
+	int i;
+
+	if (x.o->nexcludes == 0 || *rel == '\0')
+		return NULL;
+	if ((path = strdup(rel)) == NULL)
+		err(KT_EXIT_FAIL, NULL);
+	for (at = 0;; at++) {
+		if (path[at] != '/' && path[at] != '\0')
+			continue;
+		path[at] = '\0';
+		for (i = 0; i < x.o->nexcludes; i++)
+			if (fnmatch(x.o->excludes[i], path, 0) == 0) {
+				free(path);
+				return x.o->excludes[i];
+			}
+		if (rel[at] == '\0')
+			break;
+		path[at] = '/';
+	}
+	free(path);
+	return NULL;
 }
 
 /* --- the target and the staging areas ----------------------------------- */
@@ -702,7 +766,7 @@ copy_data(struct kt_tar_reader *r, struct archive *disk, const char *name)
 static void
 stage(struct kt_tar_reader *r, struct archive_entry *e)
 {
-	const char *name, *link, *why;
+	const char *name, *link, *why, *pattern;
 	char *rel, *linkrel = NULL;
 	int ai, pfd, self_exists, type, rc;
 	struct archive *disk;
@@ -712,6 +776,13 @@ stage(struct kt_tar_reader *r, struct archive_entry *e)
 		    "this locale");
 	if ((rel = kt_tar_clean_name(name, &why)) == NULL)
 		refuse("%s: %s", name, why);
+	/* Left out, but read all the same: the checker sees its data. */
+	if ((pattern = excluded_by(rel)) != NULL) {
+		kt_verbose("%s: excluded (--exclude %s)", name, pattern);
+		x.excluded++;
+		free(rel);
+		return;
+	}
 	type = archive_entry_filetype(e);
 	link = archive_entry_hardlink(e);
 	if (link != NULL) {
@@ -719,6 +790,10 @@ stage(struct kt_tar_reader *r, struct archive_entry *e)
 			refuse("%s: hard link to %s: %s", name, link, why);
 		if (*linkrel == '\0')
 			refuse("%s: hard link to the target directory", name);
+		/* It would restore the excluded data under another name. */
+		if ((pattern = excluded_by(linkrel)) != NULL)
+			refuse("%s: hard link to %s, which --exclude %s leaves "
+			    "out: exclude the link too", name, link, pattern);
 	} else if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
 		refuse("%s: %s: not extracted", name, kind_of(e));
 	if (*rel == '\0') {
@@ -1104,8 +1179,13 @@ kt_tar_extract(const struct kt_tar_opts *o)
 	kt_tar_reader_free(r);
 
 	commit();
-	kt_verbose("%llu members extracted into %s",
-	    (unsigned long long)members, x.dir);
+	if (x.excluded > 0)
+		kt_verbose("%llu members read, %llu of them excluded, the "
+		    "others extracted into %s", (unsigned long long)members,
+		    (unsigned long long)x.excluded, x.dir);
+	else
+		kt_verbose("%llu members extracted into %s",
+		    (unsigned long long)members, x.dir);
 	free(x.dir);
 	close(x.dirfd);
 }

@@ -43,7 +43,7 @@ usage(int status)
 	    "       kt-tar -t [-qv]\n"
 	    "       kt-tar -x [-qv] [-C dir] [--same-owner | "
 	    "--numeric-owner]\n"
-	    "              [--keep-old-files]\n"
+	    "              [--keep-old-files] [--exclude pattern]...\n"
 	    "       kt-tar -x [-qv] --to-stdout name\n");
 	exit(status);
 }
@@ -361,10 +361,11 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_SAME_OWNER = 256, OPT_NUMERIC_OWNER, OPT_KEEP_OLD,
-	    OPT_STDIN_MEMBER, OPT_TO_STDOUT };
+	    OPT_STDIN_MEMBER, OPT_TO_STDOUT, OPT_EXCLUDE };
 	static const struct option longopts[] = {
 		{ "create", no_argument, NULL, 'c' },
 		{ "directory", required_argument, NULL, 'C' },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "extract", no_argument, NULL, 'x' },
 		{ "files-from", required_argument, NULL, 'T' },
 		{ "gzip", no_argument, NULL, 'z' },
@@ -432,6 +433,9 @@ main(int argc, char *argv[])
 		case OPT_TO_STDOUT:
 			o.to_stdout = optarg;
 			break;
+		case OPT_EXCLUDE:
+			kt_tar_exclude_add(&o, optarg);
+			break;
 		case 'h':
 			usage(KT_EXIT_OK);
 		default:
@@ -444,14 +448,16 @@ main(int argc, char *argv[])
 	    o.stdin_member != NULL))
 		errx(KT_EXIT_USAGE, "-0, -z, -T and --stdin-member go with -c");
 	if (o.mode != 'x' && (o.same_owner || o.numeric_owner || o.keep_old ||
-	    o.to_stdout != NULL))
+	    o.to_stdout != NULL || o.nexcludes > 0))
 		errx(KT_EXIT_USAGE, "--same-owner, --numeric-owner, "
-		    "--keep-old-files and --to-stdout go with -x");
+		    "--keep-old-files, --exclude and --to-stdout go with -x%s",
+		    o.mode == 'c' && o.nexcludes > 0 ? " (kt-collect "
+		    "--exclude chooses what to archive)" : "");
 	if (o.to_stdout != NULL && (o.dir != NULL || o.same_owner ||
-	    o.numeric_owner || o.keep_old))
+	    o.numeric_owner || o.keep_old || o.nexcludes > 0))
 		errx(KT_EXIT_USAGE, "--to-stdout extracts nothing to disk: "
-		    "-C, --same-owner, --numeric-owner and --keep-old-files "
-		    "do not go with it");
+		    "-C, --same-owner, --numeric-owner, --keep-old-files and "
+		    "--exclude do not go with it");
 	if (o.mode == 't' && o.dir != NULL)
 		errx(KT_EXIT_USAGE, "-C goes with -c or -x");
 	if (o.same_owner && o.numeric_owner)
@@ -478,5 +484,8 @@ main(int argc, char *argv[])
 		break;
 	}
 	kt_close_stdout_or_die();
+	while (o.nexcludes > 0)
+		free(o.excludes[--o.nexcludes]);
+	free(o.excludes);
 	return KT_EXIT_OK;
 }

@@ -25,7 +25,13 @@ struct kt_tar_opts {
 	int numeric_owner;	/* --numeric-owner */
 	int keep_old;		/* --keep-old-files */
 	const char *to_stdout;	/* --to-stdout */
+	char **excludes;	/* --exclude, tidied (kt_tar_exclude_add) */
+	int nexcludes;
 };
+
+/* Adds --exclude PATTERN to O: a leading "/" or "./" and trailing slashes
+   are dropped, as member names have none. */
+void kt_tar_exclude_add(struct kt_tar_opts *o, const char *pattern);
 
 /*
  * Reading an archive from standard input: every byte goes through the
