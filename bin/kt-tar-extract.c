@@ -135,6 +135,42 @@ on_exit_restore(void)
 			    x.areas[i].home_times, AT_SYMLINK_NOFOLLOW);
 }
 
+/* On SIGINT, SIGTERM and SIGHUP, which kt_cleanup's own handler would
+   end without the times: the same as on_exit_restore, with only
+   async-signal-safe calls.  (The moves run with these signals blocked.) */
+static void
+on_signal(int sig)
+{
+	int i;
+
+	if (!x.done) {
+		kt_cleanup_run();
+		for (i = 0; i < x.nareas; i++)
+			if (!x.areas[i].home_touched)
+				utimensat(AT_FDCWD, x.areas[i].home,
+				    x.areas[i].home_times, AT_SYMLINK_NOFOLLOW);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		/* A signal the caller ignores stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
 /* --- names -------------------------------------------------------------- */
 
 char *
@@ -1144,6 +1180,7 @@ kt_tar_extract(const struct kt_tar_opts *o)
 		fail(KT_EXIT_FAIL, "%s: %s", x.dir, strerror(errno));
 	atexit(on_exit_restore);
 	kt_tar_on_failure = on_exit_restore;
+	catch_signals();
 	x.cwd_area = -1;
 	x.staged_fd = -1;
 	x.umask = umask(077);

@@ -136,7 +136,7 @@ test_expect_success GNUTAR 'a "./" member leaves the target directory as it is' 
 '
 
 test_expect_success 'the staging directory is 0700 and goes away on SIGTERM' '
-	mkdir t8 && tree_state t8 >t8.state &&
+	mkdir t8 && touch -d "2016-02-09 16:43" t8 && tree_state t8 >t8.state &&
 	rm -f in.fifo && mkfifo in.fifo &&
 	{ kt-tar -x -C t8 <in.fifo 2>err & echo $! >pid; } &&
 	exec 8>in.fifo &&
