@@ -5,9 +5,13 @@
  *
  * libarchive writes the members, unbuffered, through our write callback;
  * the start marker and the manifest go out through the same buffer, so
- * they interleave in order and -z compresses them together.  A run that
- * fails never gets the end-of-archive blocks, the manifest nor a gzip
- * trailer: readers then see a cut archive.
+ * they interleave in order and -z compresses them together.  The common
+ * member, whose header libarchive would write as one bare ustar block,
+ * goes out without it, header and data, byte for byte the same
+ * (kt_ustar.h): libarchive's work for each header cost as much as the
+ * system calls that read the file.  A run that fails never gets the
+ * end-of-archive blocks, the manifest nor a gzip trailer: readers then
+ * see a cut archive.
  *
  * Hashing the data for the manifest costs about as much as copying it,
  * so a second thread does it, and writes the manifest lines in member
@@ -38,6 +42,7 @@
 #include "kt_sha256.h"
 #include "kt_spool.h"
 #include "kt_tarfmt.h"
+#include "kt_ustar.h"
 #include "kt-tar.h"
 
 /* zlib level 1: several times faster than gzip's default 6 and, on key
@@ -47,10 +52,8 @@
 #define GZIP_LEVEL	1
 
 #define OUT_BUFSIZE	(256 * 1024)
+#define OUT_DIRECT	(64 * 1024)
 #define DATA_BUFSIZE	(256 * 1024)
-#define HASH_SLOTS	8	/* chunks in flight to the hasher */
-#define HASH_INLINE	(64 * 1024)	/* smaller jobs are not worth a
-					   thread switch */
 
 /* The output: buffered here, since libarchive is told not to block. */
 struct out {
@@ -104,15 +107,38 @@ fail_write(int errnum)
 
 /* --- hashing and the manifest, in a thread of their own ----------------- */
 
-/* A chunk of a member's data to hash, or the end of a member: then TYPE
-   says which and the member goes into the manifest. */
-struct hash_job {
-	unsigned char *buf;
-	size_t len;
-	int type;		/* 0, or a KT_MANIFEST_* type */
+/*
+ * The data read for the archive goes into slots, each holding the data
+ * of many small files or a piece of a large one, with what the hasher
+ * does with it: hash ranges, end members and add their lines to the
+ * manifest.  A full slot goes to the hasher thread; reading goes on in
+ * the next one and waits only when every slot is still being hashed.
+ * One hand-over per slot, not per file: waking a thread for each small
+ * file cost more than hashing it, and hashing small files in this
+ * thread instead left the other CPU idle.
+ */
+#define SLOTS		8
+#define SLOT_DATA	(256 * 1024)
+#define SLOT_NAMES	(64 * 1024)
+#define SLOT_SEGS	1024
+
+/* A range of data to hash, and maybe the end of a member. */
+struct seg {
+	uint32_t off, len;	/* in the slot's data */
+	int type;		/* 0, or the KT_MANIFEST_* type of the member
+				   that ends here */
 	uint64_t size;
-	char *path;
-	char *link;
+	uint32_t path, link;	/* in the slot's names; link NO_LINK */
+};
+#define NO_LINK	UINT32_MAX
+
+struct slot {
+	unsigned char *data;
+	size_t used;
+	char *names;
+	size_t nused;
+	struct seg *segs;
+	size_t nsegs;
 };
 
 static struct {
@@ -120,45 +146,50 @@ static struct {
 	pthread_t thread;
 	pthread_mutex_t lock;	/* guards what follows */
 	pthread_cond_t posted_cv, done_cv;
-	struct hash_job job[HASH_SLOTS];
-	uint64_t posted, done;
+	struct slot slot[SLOTS];
+	uint64_t posted, done;	/* slots handed over, slots hashed */
 	int stop;
 	int idle;		/* the hasher waits for work */
-	int full;		/* we wait for a free job */
+	int full;		/* we wait for free slots... */
+	uint64_t wake_at;	/* ...until this many are hashed */
 	int error;		/* errno of a failed kt_manifest_add */
 	char *error_path;
+	int filling;		/* slot[posted % SLOTS] is ours to fill */
 	struct kt_sha256 sha;	/* the hasher's own */
 } h;
 
 /* Returns 0, or an errno value with the member's path kept aside. */
 static int
-run_job(struct hash_job *j)
+run_slot(struct slot *s)
 {
 	unsigned char digest[KT_SHA256_LEN];
-	int rc = 0;
+	struct seg *g;
+	size_t i;
+	int rc;
 
-	if (j->len > 0)
-		kt_sha256_update(&h.sha, j->buf, j->len);
-	if (j->type == 0)
-		return 0;
-	if (j->type == KT_MANIFEST_FILE)
-		kt_sha256_final(&h.sha, digest);
-	if (kt_manifest_add(c.manifest, j->type, j->path, j->link, j->size,
-	    j->type == KT_MANIFEST_FILE ? digest : NULL) == -1) {
-		rc = errno;
-		h.error_path = j->path;
-		j->path = NULL;
+	for (i = 0; i < s->nsegs; i++) {
+		g = &s->segs[i];
+		if (g->len > 0)
+			kt_sha256_update(&h.sha, s->data + g->off, g->len);
+		if (g->type == 0)
+			continue;
+		if (g->type == KT_MANIFEST_FILE)
+			kt_sha256_final(&h.sha, digest);
+		if (kt_manifest_add(c.manifest, g->type, s->names + g->path,
+		    g->link != NO_LINK ? s->names + g->link : NULL, g->size,
+		    g->type == KT_MANIFEST_FILE ? digest : NULL) == -1) {
+			rc = errno;
+			h.error_path = strdup(s->names + g->path);
+			return rc;
+		}
 	}
-	free(j->path);
-	free(j->link);
-	j->path = j->link = NULL;
-	return rc;
+	return 0;
 }
 
 static void *
 hasher(void *cookie)
 {
-	struct hash_job *j;
+	struct slot *s;
 	int rc;
 
 	pthread_mutex_lock(&h.lock);
@@ -170,14 +201,14 @@ hasher(void *cookie)
 		}
 		if (h.done == h.posted)
 			break;
-		j = &h.job[h.done % HASH_SLOTS];
+		s = &h.slot[h.done % SLOTS];
 		pthread_mutex_unlock(&h.lock);
-		rc = h.error == 0 ? run_job(j) : 0;
+		rc = h.error == 0 ? run_slot(s) : 0;
 		pthread_mutex_lock(&h.lock);
 		if (rc != 0)
 			h.error = rc;
 		h.done++;
-		if (h.full)
+		if (h.full && h.done >= h.wake_at)
 			pthread_cond_signal(&h.done_cv);
 	}
 	pthread_mutex_unlock(&h.lock);
@@ -199,10 +230,14 @@ hash_start(void)
 
 	if (kt_sha256_init(&h.sha) == -1)
 		err(KT_EXIT_FAIL, "SHA-256");
-	for (i = 0; i < HASH_SLOTS; i++)
-		if ((h.job[i].buf = malloc(DATA_BUFSIZE)) == NULL)
+	for (i = 0; i < SLOTS; i++)
+		if ((h.slot[i].data = malloc(SLOT_DATA)) == NULL ||
+		    (h.slot[i].names = malloc(SLOT_NAMES)) == NULL ||
+		    (h.slot[i].segs = calloc(SLOT_SEGS,
+		    sizeof(*h.slot[i].segs))) == NULL)
 			err(KT_EXIT_FAIL, NULL);
-	/* Without a thread the jobs simply run as they are posted. */
+	/* Without a thread the slots are simply hashed as they are
+	   posted. */
 	if (pthread_mutex_init(&h.lock, NULL) == 0 &&
 	    pthread_cond_init(&h.posted_cv, NULL) == 0 &&
 	    pthread_cond_init(&h.done_cv, NULL) == 0 &&
@@ -210,15 +245,21 @@ hash_start(void)
 		h.threaded = 1;
 }
 
-/* The next free job, once the hasher is done with what it held. */
-static struct hash_job *
-job_next(void)
+/* The slot being filled, once the hasher is done with what it held. */
+static struct slot *
+slot_fill(void)
 {
+	struct slot *s = &h.slot[h.posted % SLOTS];
 	int error;
 
+	if (h.filling)
+		return s;
 	if (h.threaded) {
 		pthread_mutex_lock(&h.lock);
-		while (h.error == 0 && h.done + HASH_SLOTS <= h.posted) {
+		/* Once we have to wait, we wait for half the slots: a
+		   wake-up for each slot cost a fifth of the time. */
+		h.wake_at = h.posted - SLOTS / 2;
+		while (h.error == 0 && h.done + SLOTS <= h.posted) {
 			h.full = 1;
 			pthread_cond_wait(&h.done_cv, &h.lock);
 			h.full = 0;
@@ -229,35 +270,25 @@ job_next(void)
 		error = h.error;
 	if (error != 0)
 		fail_manifest();
-	return &h.job[h.posted % HASH_SLOTS];
+	s->used = s->nused = s->nsegs = 0;
+	h.filling = 1;
+	return s;
 }
 
-/*
- * Hands job J to the hasher.  A small job, with nothing queued before it,
- * runs here at once: waking the other thread for a few kilobytes costs
- * more than hashing them (and on a busy machine the two threads end up
- * taking turns on one CPU anyway).
- */
+/* Hands the slot being filled to the hasher. */
 static void
-job_post(struct hash_job *j)
+slot_post(void)
 {
-	int inline_job = !h.threaded;
+	struct slot *s = &h.slot[h.posted % SLOTS];
 
-	if (h.threaded && j->len < HASH_INLINE) {
-		pthread_mutex_lock(&h.lock);
-		inline_job = h.done == h.posted;
-		pthread_mutex_unlock(&h.lock);
-	}
-	if (inline_job) {
-		/* The hasher is idle: nothing to run. */
-		if ((h.error = run_job(j)) != 0)
+	if (!h.filling || s->nsegs == 0)
+		return;
+	h.filling = 0;
+	if (!h.threaded) {
+		if ((h.error = run_slot(s)) != 0)
 			fail_manifest();
-		if (h.threaded)
-			pthread_mutex_lock(&h.lock);
 		h.posted++;
 		h.done++;
-		if (h.threaded)
-			pthread_mutex_unlock(&h.lock);
 		return;
 	}
 	pthread_mutex_lock(&h.lock);
@@ -267,25 +298,74 @@ job_post(struct hash_job *j)
 	pthread_mutex_unlock(&h.lock);
 }
 
-/* Sets job J to end member PATH of TYPE. */
-static void
-job_end_member(struct hash_job *j, int type, uint64_t size, const char *path,
-    const char *link)
+/* Where the next data to archive and hash is read: *ROOM bytes, at
+   least one, in the slot being filled.  data_read() then says how many
+   were read. */
+static unsigned char *
+data_room(size_t *room)
 {
-	j->type = type;
-	j->size = size;
-	if ((j->path = strdup(path)) == NULL ||
-	    (link != NULL && (j->link = strdup(link)) == NULL))
-		err(KT_EXIT_FAIL, NULL);
+	struct slot *s = slot_fill();
+
+	if (s->used == SLOT_DATA || s->nsegs == SLOT_SEGS) {
+		slot_post();
+		s = slot_fill();
+	}
+	*room = SLOT_DATA - s->used;
+	return s->data + s->used;
+}
+
+static void
+data_read(size_t n)
+{
+	struct slot *s = &h.slot[h.posted % SLOTS];
+	struct seg *g = &s->segs[s->nsegs++];
+
+	g->off = (uint32_t)s->used;
+	g->len = (uint32_t)n;
+	g->type = 0;
+	s->used += n;
+}
+
+/* Ends member PATH of TYPE: its data, if any, went through data_read(). */
+static void
+member_end(int type, uint64_t size, const char *path, const char *link)
+{
+	size_t plen = strlen(path) + 1, llen = link != NULL ?
+	    strlen(link) + 1 : 0;
+	struct slot *s = slot_fill();
+	struct seg *g;
+
+	if (plen + llen > SLOT_NAMES)
+		fail(KT_EXIT_FAIL, "%.64s...: cannot be listed in the "
+		    "manifest: %s", path, strerror(ENAMETOOLONG));
+	if (s->nsegs == SLOT_SEGS || s->nused + plen + llen > SLOT_NAMES) {
+		slot_post();
+		s = slot_fill();
+	}
+	g = &s->segs[s->nsegs++];
+	g->off = (uint32_t)s->used;
+	g->len = 0;
+	g->type = type;
+	g->size = size;
+	g->path = (uint32_t)s->nused;
+	memcpy(s->names + s->nused, path, plen);
+	s->nused += plen;
+	g->link = NO_LINK;
+	if (link != NULL) {
+		g->link = (uint32_t)s->nused;
+		memcpy(s->names + s->nused, link, llen);
+		s->nused += llen;
+	}
 	c.members++;
 }
 
-/* Waits for the hasher to finish every job. */
+/* Waits for the hasher to finish every slot. */
 static void
 hash_finish(void)
 {
 	int i;
 
+	slot_post();
 	if (h.threaded) {
 		pthread_mutex_lock(&h.lock);
 		h.stop = 1;
@@ -296,8 +376,11 @@ hash_finish(void)
 	}
 	if (h.error != 0)
 		fail_manifest();
-	for (i = 0; i < HASH_SLOTS; i++)
-		free(h.job[i].buf);
+	for (i = 0; i < SLOTS; i++) {
+		free(h.slot[i].data);
+		free(h.slot[i].names);
+		free(h.slot[i].segs);
+	}
 	kt_sha256_free(&h.sha);
 }
 
@@ -354,17 +437,14 @@ out_put(void *cookie, const void *buf, size_t len)
 		}
 		return 0;
 	}
-	if (o->len + len <= OUT_BUFSIZE) {
-		memcpy(o->buf + o->len, buf, len);
-		o->len += len;
-		return 0;
-	}
-	if (flush_buf(o) == -1)
+	/* Large pieces (a large file's data) go out as they are: copying
+	   them first would cost as much as writing them. */
+	if (len >= OUT_DIRECT)
+		return flush_buf(o) == -1 ? -1 : kt_write_full(o->fd, buf, len);
+	if (o->len + len > OUT_BUFSIZE && flush_buf(o) == -1)
 		return -1;
-	if (len >= OUT_BUFSIZE)
-		return kt_write_full(o->fd, buf, len);
-	memcpy(o->buf, buf, len);
-	o->len = len;
+	memcpy(o->buf + o->len, buf, len);
+	o->len += len;
 	return 0;
 }
 
@@ -496,31 +576,25 @@ write_header(struct archive_entry *e, const char *path)
 }
 
 /*
- * Copies SIZE bytes of FD into the archive, for the hasher too, and ends
- * member E there; a file that is not SIZE bytes long when we reach its
- * end changed under us.  CHECK, if set, must find the data complete.
+ * Copies SIZE bytes of FD into the archive and to the hasher, and ends
+ * member MEMBER (its path as stored) there; a file that is not SIZE
+ * bytes long when we reach its end changed under us.  RAW: its header
+ * went out without libarchive, and so do its data and padding.  CHECK,
+ * if set, must find the data complete.
  */
 static void
-copy_data(int fd, const char *path, uint64_t size, struct archive_entry *e,
-    struct kt_check *check)
+copy_data(int fd, const char *path, uint64_t size, const char *member,
+    int raw, struct kt_check *check)
 {
-	struct hash_job *j;
+	unsigned char *buf;
 	uint64_t left = size;
+	size_t room;
 	la_ssize_t w;
 	ssize_t n;
 
-	if (size == 0) {
-		j = job_next();
-		j->len = 0;
-		job_end_member(j, KT_MANIFEST_FILE, 0,
-		    archive_entry_pathname(e), NULL);
-		job_post(j);
-		return;
-	}
 	while (left > 0) {
-		j = job_next();
-		n = read(fd, j->buf, left < DATA_BUFSIZE ? (size_t)left :
-		    DATA_BUFSIZE);
+		buf = data_room(&room);
+		n = read(fd, buf, left < room ? (size_t)left : room);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -532,41 +606,65 @@ copy_data(int fd, const char *path, uint64_t size, struct archive_entry *e,
 			    "archived (%llu of %llu bytes read)", shown(path),
 			    (unsigned long long)(size - left),
 			    (unsigned long long)size);
-		if (check != NULL && kt_check_feed(check, j->buf, (size_t)n)
+		if (check != NULL && kt_check_feed(check, buf, (size_t)n)
 		    == -1)
 			fail(KT_EXIT_INTEGRITY, "refusing to archive %s: %s",
 			    path, kt_check_error(check));
 		left -= (uint64_t)n;
-		j->len = (size_t)n;
-		j->type = 0;
-		/* A change found later fails the run: the manifest is never
-		   written then. */
-		if (left == 0)
-			job_end_member(j, KT_MANIFEST_FILE, size,
-			    archive_entry_pathname(e), NULL);
-		job_post(j);
-		/* The hasher only reads the buffer, as libarchive does. */
-		w = archive_write_data(c.a, j->buf, (size_t)n);
+		/* The hasher only reads the buffer, as the output does. */
+		data_read((size_t)n);
+		if (raw) {
+			if (out_put(&c.out, buf, (size_t)n) == -1)
+				fail_write(errno);
+			continue;
+		}
+		w = archive_write_data(c.a, buf, (size_t)n);
 		if (w != n)
 			fail(KT_EXIT_FAIL, "%s: %s", shown(path),
 			    archive_error_string(c.a));
 	}
+	if (raw && kt_tar_write_zeros(out_put, &c.out,
+	    kt_tar_padding(size)) == -1)
+		fail_write(errno);
+	/* A change found later fails the run: the manifest is never
+	   written then. */
+	member_end(KT_MANIFEST_FILE, size, member, NULL);
 }
 
-/* Ends member E, which has no data. */
-static void
-add_to_manifest(struct archive_entry *e, int type)
+/*
+ * Writes the header of PATH, a directory, symbolic link (to TARGET) or
+ * regular file that is not a hard link, as libarchive would write it,
+ * when that is a bare ustar block (kt_ustar.h).  Returns 1 when it did,
+ * 0 when libarchive must.
+ */
+static int
+raw_header(const char *path, const struct stat *sb, const char *target)
 {
-	struct hash_job *j = job_next();
-	const char *link = NULL;
+	struct kt_ustar_member m;
+	unsigned char blk[KT_TAR_BLOCK];
 
-	if (type == KT_MANIFEST_HARDLINK)
-		link = archive_entry_hardlink(e);
-	else if (type == KT_MANIFEST_SYMLINK)
-		link = archive_entry_symlink(e);
-	j->len = 0;
-	job_end_member(j, type, 0, archive_entry_pathname(e), link);
-	job_post(j);
+	m.path = path;
+	if (S_ISDIR(sb->st_mode))
+		m.type = KT_USTAR_DIR;
+	else if (S_ISLNK(sb->st_mode))
+		m.type = KT_USTAR_SYMLINK;
+	else if (S_ISREG(sb->st_mode) && sb->st_nlink == 1)
+		m.type = KT_USTAR_FILE;
+	else
+		return 0;
+	m.link = S_ISLNK(sb->st_mode) ? target : NULL;
+	m.mode = sb->st_mode;
+	m.uid = sb->st_uid;
+	m.gid = sb->st_gid;
+	m.uname = archive_read_disk_uname(c.disk, sb->st_uid);
+	m.gname = archive_read_disk_gname(c.disk, sb->st_gid);
+	m.size = S_ISREG(sb->st_mode) ? (uint64_t)sb->st_size : 0;
+	m.mtime = sb->st_mtim.tv_sec;
+	if (kt_ustar_header(blk, &m) == -1)
+		return 0;
+	if (out_put(&c.out, blk, sizeof(blk)) == -1)
+		fail_write(errno);
+	return 1;
 }
 
 /*
@@ -609,8 +707,8 @@ add_path(const char *path)
 	struct archive_entry *e = c.entry;
 	char target[PATH_MAX + 1];
 	struct stat sb, osb;
-	const char *kind = NULL, *base;
-	int fd = -1, dirfd;
+	const char *kind = NULL, *base, *member = path, *link = NULL;
+	int fd = -1, dirfd, raw;
 	ssize_t n;
 
 	dirfd = parent_of(path, &base);
@@ -653,13 +751,6 @@ add_path(const char *path)
 		kt_tar_print_name_to(stderr, path);
 		fputc('\n', stderr);
 	}
-
-	archive_entry_clear(e);
-	archive_entry_copy_stat(e, &sb);
-	archive_entry_copy_pathname(e, path);
-	set_owner_names(e, sb.st_uid, sb.st_gid);
-	if (!S_ISREG(sb.st_mode))
-		archive_entry_set_size(e, 0);
 	if (S_ISLNK(sb.st_mode)) {
 		n = readlinkat(dirfd, base, target, sizeof(target));
 		if (n == -1)
@@ -669,21 +760,38 @@ add_path(const char *path)
 			fail(KT_EXIT_FAIL, "%s: symbolic link target longer "
 			    "than %d bytes", shown(path), PATH_MAX);
 		target[n] = '\0';
-		archive_entry_copy_symlink(e, target);
+		link = target;
 	}
-	if (S_ISREG(sb.st_mode) && sb.st_nlink > 1) {
-		struct archive_entry *spare = NULL;
 
-		archive_entry_linkify(c.links, &e, &spare);
-		if (spare != NULL)
-			archive_entry_free(spare);
+	/* The common member goes without libarchive; the others, hard
+	   links (its link resolver) and what needs a pax header, with. */
+	if (!(raw = raw_header(path, &sb, target))) {
+		archive_entry_clear(e);
+		archive_entry_copy_stat(e, &sb);
+		archive_entry_copy_pathname(e, path);
+		set_owner_names(e, sb.st_uid, sb.st_gid);
+		if (!S_ISREG(sb.st_mode))
+			archive_entry_set_size(e, 0);
+		if (S_ISLNK(sb.st_mode))
+			archive_entry_copy_symlink(e, target);
+		if (S_ISREG(sb.st_mode) && sb.st_nlink > 1) {
+			struct archive_entry *spare = NULL;
+
+			archive_entry_linkify(c.links, &e, &spare);
+			if (spare != NULL)
+				archive_entry_free(spare);
+		}
+		write_header(e, path);
+		/* As stored: libarchive may have changed them. */
+		member = archive_entry_pathname(e);
+		link = S_ISLNK(sb.st_mode) ? archive_entry_symlink(e) : NULL;
 	}
-	write_header(e, path);
 
-	if (archive_entry_hardlink(e) != NULL)
-		add_to_manifest(e, KT_MANIFEST_HARDLINK);
+	if (!raw && archive_entry_hardlink(e) != NULL)
+		member_end(KT_MANIFEST_HARDLINK, 0, member,
+		    archive_entry_hardlink(e));
 	else if (S_ISREG(sb.st_mode)) {
-		copy_data(fd, path, (uint64_t)sb.st_size, e, NULL);
+		copy_data(fd, path, (uint64_t)sb.st_size, member, raw, NULL);
 		osb = sb;
 		if (fstat(fd, &sb) == -1)
 			fail(KT_EXIT_FAIL, "%s: %s", shown(path),
@@ -694,12 +802,12 @@ add_path(const char *path)
 			fail(KT_EXIT_FAIL, "%s: file changed while being "
 			    "archived", shown(path));
 	} else if (S_ISLNK(sb.st_mode))
-		add_to_manifest(e, KT_MANIFEST_SYMLINK);
+		member_end(KT_MANIFEST_SYMLINK, 0, member, link);
 	else
-		add_to_manifest(e, KT_MANIFEST_DIR);
+		member_end(KT_MANIFEST_DIR, 0, member, NULL);
 	if (fd != -1)
 		close(fd);
-	if (archive_write_finish_entry(c.a) != ARCHIVE_OK)
+	if (!raw && archive_write_finish_entry(c.a) != ARCHIVE_OK)
 		fail(KT_EXIT_FAIL, "%s: %s", shown(path),
 		    archive_error_string(c.a));
 }
@@ -799,7 +907,8 @@ stdin_member_add(struct stdin_member *m)
 	archive_entry_set_nlink(e, 1);
 	archive_entry_set_size(e, (la_int64_t)m->size);
 	write_header(e, m->name);
-	copy_data(m->fd, "standard input", m->size, e, m->check);
+	copy_data(m->fd, "standard input", m->size, archive_entry_pathname(e),
+	    0, m->check);
 	if (m->check != NULL && kt_check_end(m->check) == -1)
 		fail(KT_EXIT_INTEGRITY, "refusing to archive standard input "
 		    "as %s: %s", m->name, kt_check_error(m->check));

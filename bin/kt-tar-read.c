@@ -32,8 +32,11 @@ checker(void *cookie)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		while (r->checked == r->posted && !r->eof)
+		while (r->checked == r->posted && !r->eof) {
+			r->checker_idle = 1;
 			pthread_cond_wait(&r->posted_cv, &r->lock);
+			r->checker_idle = 0;
+		}
 		if (r->checked == r->posted)
 			break;
 		slot = r->checked % KT_TAR_READ_BUFS;
@@ -45,7 +48,8 @@ checker(void *cookie)
 		pthread_mutex_lock(&r->lock);
 		r->check_failed = failed;
 		r->checked++;
-		pthread_cond_signal(&r->checked_cv);
+		if (r->reader_waits && (failed || r->checked >= r->wake_at))
+			pthread_cond_signal(&r->checked_cv);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -90,9 +94,15 @@ reader_read(struct archive *a, void *cookie, const void **out)
 	   long released by libarchive; the checker must be done too. */
 	if (r->threaded) {
 		pthread_mutex_lock(&r->lock);
+		/* Once we have to wait, we wait for half the buffers: a
+		   wake-up for each one costs more than it saves. */
+		r->wake_at = r->posted - KT_TAR_READ_BUFS / 2;
 		while (!r->check_failed &&
-		    r->checked + KT_TAR_READ_BUFS <= r->posted)
+		    r->checked + KT_TAR_READ_BUFS <= r->posted) {
+			r->reader_waits = 1;
 			pthread_cond_wait(&r->checked_cv, &r->lock);
+			r->reader_waits = 0;
+		}
 		failed = r->check_failed;
 		pthread_mutex_unlock(&r->lock);
 	} else
@@ -116,7 +126,8 @@ reader_read(struct archive *a, void *cookie, const void **out)
 		pthread_mutex_lock(&r->lock);
 		r->len[slot] = (size_t)n;
 		r->posted++;
-		pthread_cond_signal(&r->posted_cv);
+		if (r->checker_idle)
+			pthread_cond_signal(&r->posted_cv);
 		pthread_mutex_unlock(&r->lock);
 	} else {
 		r->posted++;
@@ -143,7 +154,7 @@ kt_tar_reader_open(void)
 	    (r->check = kt_check_new(KT_CHECK_HASH)) == NULL ||
 	    (r->a = archive_read_new()) == NULL)
 		err(KT_EXIT_FAIL, NULL);
-	r->bufsize = KT_IO_BUFSIZE;
+	r->bufsize = KT_TAR_READ_BUFSIZE;
 	for (i = 0; i < KT_TAR_READ_BUFS; i++)
 		if ((r->buf[i] = malloc(r->bufsize)) == NULL)
 			err(KT_EXIT_FAIL, NULL);

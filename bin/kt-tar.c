@@ -79,6 +79,14 @@ kt_tar_print_name_to(FILE *fp, const char *name)
 {
 	const unsigned char *p;
 
+	/* Most names need no escape: one call, not one a byte. */
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			break;
+	if (*p == '\0') {
+		fputs(name, fp);
+		return;
+	}
 	for (p = (const unsigned char *)name; *p != '\0'; p++) {
 		switch (*p) {
 		case '\\':

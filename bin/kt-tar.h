@@ -40,6 +40,7 @@ void kt_tar_exclude_add(struct kt_tar_opts *o, const char *pattern);
  * buffers behind libarchive: hashing overlaps with extracting.
  */
 #define KT_TAR_READ_BUFS	8
+#define KT_TAR_READ_BUFSIZE	(256 * 1024)
 
 struct kt_tar_reader {
 	struct archive *a;
@@ -58,6 +59,9 @@ struct kt_tar_reader {
 	uint64_t checked;	/* buffers it is done with */
 	int eof;		/* no more will come */
 	int check_failed;	/* the checker refused the stream */
+	int checker_idle;	/* the checker waits for a buffer */
+	int reader_waits;	/* the reader waits for the checker... */
+	uint64_t wake_at;	/* ...to be done with this many */
 };
 
 struct kt_tar_reader *kt_tar_reader_open(void);
