@@ -94,29 +94,6 @@ on_signal(int sig)
 		kill(stoppable, SIGTERM);
 }
 
-/*
- * SIGINT, SIGTERM and SIGHUP stop the child at work; the code then
- * fails its normal way, drops what it must, and dies of the signal
- * (raise_caught).  System calls are interrupted (no SA_RESTART).
- */
-static void
-catch_signals(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigfillset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			continue;
-		sigaction(sigs[i], &sa, NULL);
-	}
-}
-
 static void drop_throwaway(void);
 
 static void
@@ -1164,7 +1141,10 @@ main(int argc, char *argv[])
 	}
 	o.mode = check_opt ? M_CHECK : restore_opt ? M_RESTORE : M_DUMP;
 
-	catch_signals();
+	/* Stopping stops the child at work; the code then fails its
+	   normal way, drops what it must, and dies of the signal
+	   (raise_caught).  System calls are interrupted (no SA_RESTART). */
+	kt_on_stop_signals(on_signal);
 	/* Also on errx(3) after the throwaway database was made. */
 	atexit(drop_throwaway);
 	pg_init(&pg, bindir);

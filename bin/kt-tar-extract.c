@@ -154,23 +154,6 @@ on_signal(int sig)
 	raise(sig);
 }
 
-static void
-catch_signals(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigfillset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		/* A signal the caller ignores stays ignored. */
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
-}
-
 /* --- names -------------------------------------------------------------- */
 
 char *
@@ -1180,7 +1163,7 @@ kt_tar_extract(const struct kt_tar_opts *o)
 		fail(KT_EXIT_FAIL, "%s: %s", x.dir, strerror(errno));
 	atexit(on_exit_restore);
 	kt_tar_on_failure = on_exit_restore;
-	catch_signals();
+	kt_on_stop_signals(on_signal);
 	x.cwd_area = -1;
 	x.staged_fd = -1;
 	x.umask = umask(077);

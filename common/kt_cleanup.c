@@ -147,19 +147,16 @@ kt_cleanup_forget(int handle)
 }
 
 void
-kt_init(void)
+kt_on_stop_signals(void (*handler)(int))
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa;
+	struct sigaction sa, old;
 	size_t i;
 
-	setlocale(LC_ALL, "");
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = handler;
 	sigfillset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		struct sigaction old;
-
 		/* A signal the caller ignores (nohup, a background job)
 		   stays ignored. */
 		if (sigaction(sigs[i], NULL, &old) == 0 &&
@@ -167,6 +164,13 @@ kt_init(void)
 			continue;
 		sigaction(sigs[i], &sa, NULL);
 	}
+}
+
+void
+kt_init(void)
+{
+	setlocale(LC_ALL, "");
+	kt_on_stop_signals(on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	atexit(kt_cleanup_run);
 }

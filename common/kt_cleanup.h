@@ -12,6 +12,12 @@
    quiet failure).  Call once, first thing in main(). */
 void kt_init(void);
 
+/* Installs HANDLER for SIGINT, SIGTERM and SIGHUP (with every signal
+   blocked while it runs), except for those the caller ignores.  For a
+   program that must do more than kt_init's cleanup when stopped; the
+   handler may call kt_cleanup_run(), which is async-signal-safe. */
+void kt_on_stop_signals(void (*handler)(int));
+
 /* Registers PATH (a file, or with kt_cleanup_add_tree a directory removed
    with its contents).  Returns a handle for kt_cleanup_forget(); exits if
    the table is full, which is a programming error. */
