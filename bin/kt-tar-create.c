@@ -987,11 +987,13 @@ kt_tar_create(const struct kt_tar_opts *o)
 	archive_read_disk_set_standard_lookup(c.disk);
 
 	/* Nothing is written before we know there is something to
-	   archive. */
+	   archive.  A list that was asked for must not be empty, even
+	   beside --stdin-member: an empty list is what a pipeline leaves
+	   when the program writing it died before its first byte. */
 	path = next_path(l, listname, member.name);
-	if (path == NULL && o->stdin_member == NULL)
+	if (path == NULL && (o->list != NULL || o->stdin_member == NULL))
 		errx(KT_EXIT_FAIL, "path list from %s is empty: nothing to "
-		    "archive", listname);
+		    "archive (did the program writing it fail?)", listname);
 
 	out_open(&c.out, o->gzip);
 	if ((c.a = archive_write_new()) == NULL)
