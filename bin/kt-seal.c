@@ -200,8 +200,9 @@ fail(gpgme_ctx_t ctx, gpgme_error_t e, const struct kt_gpg_source *src,
 	if (gpg_err_code(e) == GPG_ERR_BAD_PASSPHRASE)
 		errx(KT_EXIT_FAIL, "wrong passphrase");
 	if (gpg_err_code(e) == GPG_ERR_UNFINISHED)
-		errx(KT_EXIT_FAIL, "gpg ended before it finished the message "
-		    "(killed?)");
+		errx(KT_EXIT_FAIL, "gpg stopped before it finished the "
+		    "message: %s", kt_gpg_last_words(ctx) != NULL ?
+		    kt_gpg_last_words(ctx) : "killed?");
 	errx(KT_EXIT_FAIL, "encryption failed: %s", kt_gpg_strerror(e));
 }
 

@@ -183,6 +183,7 @@ fail(const struct options *o, gpgme_ctx_t ctx, gpgme_error_t e,
     struct kt_check *check)
 {
 	gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(ctx);
+	const char *why;
 
 	if (src->check_failed)
 		errx(KT_EXIT_INTEGRITY, "%s is not a complete OpenPGP "
@@ -226,8 +227,13 @@ fail(const struct options *o, gpgme_ctx_t ctx, gpgme_error_t e,
 		    dr && dr->unsupported_algorithm ?
 		    dr->unsupported_algorithm : "", kt_gpg_strerror(e));
 	case GPG_ERR_UNFINISHED:
-		errx(KT_EXIT_FAIL, "gpg ended before it finished decrypting "
-		    "(killed?)");
+		/* gpg gives up on some damage (a broken zlib stream) with a
+		   fatal error and no status line, just as if killed. */
+		if ((why = kt_gpg_last_words(ctx)) != NULL)
+			errx(KT_EXIT_INTEGRITY, "gpg stopped before the end of "
+			    "the message: %s", why);
+		errx(KT_EXIT_INTEGRITY, "gpg stopped before the end of the "
+		    "message (the message is damaged, or gpg was killed)");
 	case GPG_ERR_DECRYPT_FAILED:
 		errx(KT_EXIT_INTEGRITY, "integrity check failed: the message "
 		    "was modified or cut (%s)", kt_gpg_strerror(e));

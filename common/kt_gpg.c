@@ -360,13 +360,52 @@ kt_gpg_loop_wait(gpgme_ctx_t ctx, struct kt_gpg_loop *loop,
 	gpgme_set_ctx_flag(ctx, "full-status", "0");
 	if (start_err != 0)
 		return start_err;
-	if (loop->err != 0)
-		return loop->finished ? loop->err :
-		    gpg_error(GPG_ERR_UNFINISHED);
+	if (loop->err != 0) {
+		/* Our passphrase callback's refusals end the operation
+		   before gpg can have its last word. */
+		switch (gpg_err_code(loop->err)) {
+		case GPG_ERR_NO_PASSPHRASE:
+		case GPG_ERR_BAD_PASSPHRASE:
+		case GPG_ERR_CANCELED:
+			return loop->err;
+		default:
+			return loop->finished ? loop->err :
+			    gpg_error(GPG_ERR_UNFINISHED);
+		}
+	}
 	for (i = 0; i < 2; i++)
 		if (loop->must_see[i] != NULL && !loop->seen[i])
 			return gpg_error(GPG_ERR_UNFINISHED);
 	return 0;
+}
+
+const char *
+kt_gpg_last_words(gpgme_ctx_t ctx)
+{
+	static char line[512];
+	gpgme_data_t diag;
+	char *text, *end, *start;
+	size_t len;
+
+	if (gpgme_data_new(&diag) != 0)
+		return NULL;
+	if (gpgme_op_getauditlog(ctx, diag, GPGME_AUDITLOG_DIAG) != 0) {
+		gpgme_data_release(diag);
+		return NULL;
+	}
+	if ((text = gpgme_data_release_and_get_mem(diag, &len)) == NULL)
+		return NULL;
+	/* The last non-empty line. */
+	end = text + len;
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	for (start = end; start > text && start[-1] != '\n'; start--)
+		continue;
+	if (end - start > 5 && strncmp(start, "gpg: ", 5) == 0)
+		start += 5;
+	snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
+	gpgme_free(text);
+	return line[0] != '\0' ? line : NULL;
 }
 
 const char *

@@ -116,6 +116,11 @@ void kt_gpg_loop_begin(gpgme_ctx_t, struct kt_gpg_loop *,
 gpgme_error_t kt_gpg_loop_wait(gpgme_ctx_t, struct kt_gpg_loop *,
     gpgme_error_t start_err);
 
+/* The last line gpg wrote to its stderr in the last operation ("gpg:
+   Fatal: zlib inflate problem: ..."), without the "gpg: " prefix, or
+   NULL when there is none.  For errors gpgme cannot name. */
+const char *kt_gpg_last_words(gpgme_ctx_t);
+
 /* Short text for a gpgme error, without the "GPGME" source prefix. */
 const char *kt_gpg_strerror(gpgme_error_t);
 
