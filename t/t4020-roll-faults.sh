@@ -49,7 +49,7 @@ test_expect_success 'setup' '
 	backup_dir out
 '
 
-test_expect_success ROOT 'disk full (a 1 MiB file system): refused, nothing left behind' '
+test_expect_success MOUNT 'disk full (a 1 MiB file system): refused, nothing left behind' '
 	mkdir full &&
 	mount -t tmpfs -o size=1m,mode=755 kt-roll-test full &&
 	test_atexit "umount \"$TRASH_DIRECTORY/full\"" &&
@@ -138,7 +138,7 @@ test_expect_success 'a directory under a linked parent is fine' '
 	cmp small.tar "$(cat path)"
 '
 
-test_expect_success ROOT 'a read-only directory (a read-only bind mount)' '
+test_expect_success MOUNT 'a read-only directory (a read-only bind mount)' '
 	backup_dir ro &&
 	mount --bind ro ro &&
 	test_atexit "umount \"$TRASH_DIRECTORY/ro\"" &&

@@ -242,6 +242,12 @@ test_lazy_prereq PG '
 '
 test_lazy_prereq ROOT 'test "$(id -u)" = 0'
 test_lazy_prereq NOT_ROOT 'test "$(id -u)" != 0'
+# Root in a container may still be refused mount(2): try it.
+test_lazy_prereq MOUNT '
+	test "$(id -u)" = 0 && mkdir mount-probe &&
+	mount -t tmpfs none mount-probe && umount mount-probe &&
+	rmdir mount-probe
+'
 test_lazy_prereq SANITIZED 'test "${KT_SANITIZED:-}" = 1'
 
 # --- running tests -------------------------------------------------------
