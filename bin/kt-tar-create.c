@@ -511,43 +511,29 @@ shown(const char *path)
 }
 
 /*
- * "./a//b/" -> "a/b".  Refuses what would not come back where it was:
- * an absolute path, "..", or nothing at all.  Returns NULL and sets
- * *why on refusal.
+ * "./a//b/" -> "a/b", in place, by kt_tar_clean_name() as for member
+ * names.  Refuses what would not come back where it was: an absolute
+ * path, "..", or nothing at all.  Returns NULL and sets *why on refusal.
  */
 static char *
 normalize(char *path, const char **why)
 {
-	char *in = path, *out = path, *comp;
-	size_t n;
+	char *clean;
 
-	if (*path == '/') {
-		*why = "an absolute path (the list holds paths relative to "
-		    "the root, see -C)";
+	if ((clean = kt_tar_clean_name(path, why)) == NULL) {
+		*why = *path == '/' ? "an absolute path (the list holds paths "
+		    "relative to the root, see -C)" :
+		    "\"..\" is not allowed in a path";
 		return NULL;
 	}
-	while (*in != '\0') {
-		comp = in;
-		n = strcspn(in, "/");
-		in += n;
-		while (*in == '/')
-			in++;
-		if (n == 0 || (n == 1 && comp[0] == '.'))
-			continue;
-		if (n == 2 && comp[0] == '.' && comp[1] == '.') {
-			*why = "\"..\" is not allowed in a path";
-			return NULL;
-		}
-		if (out != path)
-			*out++ = '/';
-		memmove(out, comp, n);
-		out += n;
-	}
-	*out = '\0';
-	if (*path == '\0') {
+	if (*clean == '\0') {
+		free(clean);
 		*why = "names the root itself: list what is in it";
 		return NULL;
 	}
+	/* Never longer than the original. */
+	strcpy(path, clean);
+	free(clean);
 	return path;
 }
 
