@@ -2,7 +2,7 @@
 # bench-pg.sh: kt-pgdump-wrap against bare pg_dump and psql, on a
 # database of about 1 GiB in a throwaway cluster.
 #
-#	bench/bench-pg.sh [SIZE_MIB]
+#	bench/bench-pg.sh [BUILD-DIR [SIZE_MIB]]	(default: ./_build, 1024)
 #
 # Prints, from one run (each side three times in turns, the median kept),
 # the wall time of each side, the ratio, and the peak memory of
@@ -12,14 +12,13 @@
 
 set -eu
 
-SIZE_MIB=${1:-1024}
-here=$(cd "$(dirname "$0")" && pwd)
-top=${top_builddir:-$here/..}
-PATH=$top/bin:$PATH
+build=$(cd "${1:-_build}" && pwd)
+SIZE_MIB=${2:-1024}
+PATH=$build/bin:$PATH
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 test -n "$pgbin" && PATH=$PATH:$pgbin
 export PATH
-command -v kt-pgdump-wrap >/dev/null || { echo "build kt-pgdump-wrap first" >&2; exit 1; }
+command -v kt-pgdump-wrap >/dev/null || { echo "no kt-pgdump-wrap in $build/bin" >&2; exit 1; }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ktbench.XXXXXX")
 chmod 755 "$dir"

@@ -12,7 +12,7 @@
 # with "cat FILE | tar tf -", which reads everything too (the ratio
 # printed); the seekable figure is printed beside it.
 #
-#	bench/bench-tar.sh [-n files] [-s MiB] [-r runs] [-d dir]
+#	bench/bench-tar.sh [-n files] [-s MiB] [-r runs] [-d dir] [BUILD-DIR]
 #
 # -n	small files (default 100000, in directories of 100, 200 to 4000
 #	bytes each)
@@ -22,8 +22,7 @@
 #	needs room for the data about seven times over.  A tmpfs (/dev/shm)
 #	shows CPU costs, a disk shows what an operator sees.
 #
-# kt-tar and kt-collect come from PATH, or from ../bin beside this script
-# after a build in the source tree; set KT_BIN to a build's bin/ otherwise.
+# kt-tar and kt-collect come from BUILD-DIR/bin (default ./_build).
 # Run by hand; make check does not run it.
 set -eu
 
@@ -42,15 +41,9 @@ do
 	esac
 done
 
-here=$(cd "$(dirname "$0")" && pwd)
-for b in "${KT_BIN:-}" "$here/../bin"
-do
-	if test -n "$b" && test -x "$b/kt-tar"
-	then
-		PATH=$(cd "$b" && pwd):$PATH
-		break
-	fi
-done
+shift $((OPTIND - 1))
+build=$(cd "${1:-_build}" && pwd)
+PATH=$build/bin:$PATH
 for p in kt-tar kt-collect tar bsdtar python3 /usr/bin/time
 do
 	command -v "$p" >/dev/null || { echo "$0: $p not found" >&2; exit 1; }
