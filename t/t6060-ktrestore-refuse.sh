@@ -177,8 +177,13 @@ test_expect_success 'undecryptable: no secret key for it here, nothing changed' 
 '
 
 test_expect_success 'garbage and empty files: refused, nothing changed' '
+	seq 1 1000 >text &&
+	refused 1 "does not verify; nothing was changed$" text &&
+	# Random bytes now and then parse as the start of an OpenPGP
+	# packet (one run in twelve or so), and a damaged message is
+	# status 3, not 1: either way it must be refused.
 	head -c 5000 /dev/urandom >garbage &&
-	refused 1 "does not verify; nothing was changed$" garbage &&
+	refused any "does not verify; nothing was changed$" garbage &&
 	: >empty &&
 	refused 1 "does not verify; nothing was changed$" empty
 '
