@@ -128,14 +128,24 @@ gpg_copy_pubkey () {
 	echo "$1:6:" | gpg --homedir "$2" --batch --import-ownertrust
 }
 
-# gpg_copy_secret_key FPR HOME [PASSPHRASE]: the key pair, for a restore
-# host that holds the recipient's secret key.
+# gpg_copy_secret_key FPR HOME: the key pair, for a restore host that
+# holds the recipient's secret key.  The agent's key files are copied as
+# they are (protected by the same passphrase, if any): an export and
+# import of a protected key goes through gpg-agent's conversion from the
+# OpenPGP format, which now and then ended in "Bad passphrase" for the
+# right one on a loaded machine.
 gpg_copy_secret_key () {
-	gpg --batch --pinentry-mode loopback --passphrase "${3-}" \
-		--export-secret-keys "$1" |
-	gpg --homedir "$2" --batch --pinentry-mode loopback \
-		--passphrase "${3-}" --import &&
-	echo "$1:6:" | gpg --homedir "$2" --batch --import-ownertrust
+	gpg_copy_pubkey "$1" "$2" &&
+	mkdir -p "$2/private-keys-v1.d" &&
+	chmod 700 "$2/private-keys-v1.d" &&
+	gpg_grips_=$(gpg --batch --with-colons --with-keygrip \
+		--list-secret-keys -- "$1" | awk -F: '$1 == "grp" { print $10 }') &&
+	test -n "$gpg_grips_" &&
+	for gpg_grip_ in $gpg_grips_
+	do
+		cp "$GNUPGHOME/private-keys-v1.d/$gpg_grip_.key" \
+			"$2/private-keys-v1.d/" || return 1
+	done
 }
 
 # gpg_setup_backup_key: the recipients of the seed's examples.

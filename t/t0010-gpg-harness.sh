@@ -115,7 +115,10 @@ test_expect_success 'a second home: secret key on the restore host' '
 	gpg_copy_secret_key "$BACKUP_FPR" "$RESTORE_HOME" &&
 	gpg --homedir "$RESTORE_HOME" --batch -d -o restored server.gpg &&
 	test_cmp plain restored &&
-	gpg_copy_secret_key "$PASS_FPR" "$RESTORE_HOME" "open sesame" &&
+	gpg_copy_secret_key "$PASS_FPR" "$RESTORE_HOME" &&
+	test_must_fail gpg --homedir "$RESTORE_HOME" --batch \
+		--pinentry-mode loopback --passphrase "open says me" \
+		-d -o wrong locked.gpg &&
 	gpg --homedir "$RESTORE_HOME" --batch --pinentry-mode loopback \
 		--passphrase "open sesame" -d -o restored2 locked.gpg &&
 	test_cmp plain restored2
