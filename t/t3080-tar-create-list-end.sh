@@ -181,7 +181,7 @@ kill_collect () {
 test_expect_success 'a kt-collect killed mid-way in a pipeline never yields an archive' '
 	rm -f pid.collect rc.collect go done &&
 	mkfifo go &&
-	sh -c "$COLLECT | { kt-tar -c -C big 2>tar.err; echo \$? >rc.tar; } | $GATE >out.tar; echo done >done" &
+	{ sh -c "$COLLECT | { kt-tar -c -C big 2>tar.err; echo \$? >rc.tar; } | $GATE >out.tar; echo done >done" & } &&
 	kill_collect &&
 	test "$(cat rc.tar)" = 1 &&
 	grep "^kt-tar: path list from kt-collect ends without its end record: kt-collect did not finish" tar.err &&
@@ -204,10 +204,10 @@ test_expect_success GPG 'collect | tar -c | kt-seal | kt-roll in plain sh, colle
 	backups_state >before &&
 	rm -f pid.collect rc.collect go done &&
 	mkfifo go &&
-	sh -c "$COLLECT | kt-tar -c -C big 2>tar.err | $GATE |
+	{ sh -c "$COLLECT | kt-tar -c -C big 2>tar.err | $GATE |
 		kt-seal -r \"\$BACKUP_FPR\" 2>seal.err |
 		kt-roll -o backups --host h --keep 3 --suffix .tar.gpg >stored 2>roll.err
-		echo \$? >rc; echo done >done" &
+		echo \$? >rc; echo done >done" & } &&
 	kill_collect &&
 	test "$(cat rc)" != 0 &&
 	grep "ends without its end record" tar.err &&
