@@ -14,6 +14,7 @@
 #include "kt_err.h"
 
 #define KT_CLEANUP_SLOTS 16
+#define KT_CLEANUP_CHILDREN 4
 
 /*
  * The signal handler reads this table, so a slot is published only once
@@ -24,6 +25,9 @@ static struct {
 	char *path;
 	volatile sig_atomic_t kind;	/* 0 free, 1 file, 2 tree */
 } slots[KT_CLEANUP_SLOTS];
+
+/* Children to kill first: a gpg left running would finish its message. */
+static volatile pid_t children[KT_CLEANUP_CHILDREN];
 
 /* Removes the contents of directory DIRFD with raw getdents64(2), which,
    unlike readdir(3), allocates nothing and is safe in a signal handler. */
@@ -96,8 +100,14 @@ remove_slot(int i)
 void
 kt_cleanup_run(void)
 {
-	int i;
+	int i, saved = errno;
 
+	for (i = 0; i < KT_CLEANUP_CHILDREN; i++)
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			children[i] = 0;
+		}
+	errno = saved;
 	for (i = 0; i < KT_CLEANUP_SLOTS; i++)
 		remove_slot(i);
 }
@@ -144,6 +154,29 @@ kt_cleanup_forget(int handle)
 {
 	if (handle >= 0 && handle < KT_CLEANUP_SLOTS)
 		slots[handle].kind = 0;
+}
+
+void
+kt_cleanup_add_child(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < KT_CLEANUP_CHILDREN; i++)
+		if (children[i] == 0) {
+			children[i] = pid;
+			return;
+		}
+	errx(KT_EXIT_FAIL, "too many child processes");
+}
+
+void
+kt_cleanup_forget_child(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < KT_CLEANUP_CHILDREN; i++)
+		if (children[i] == pid)
+			children[i] = 0;
 }
 
 void

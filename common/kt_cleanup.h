@@ -1,11 +1,14 @@
 /*
  * Paths to remove if the program ends before it commits them: temporary
- * files and staging directories.  They go on exit(3) (err(3) included) and
- * on SIGINT, SIGTERM and SIGHUP, so no half-written output or cleartext
- * outlives a failed or interrupted run.
+ * files and staging directories; and children to kill, such as a gpg
+ * that would otherwise finish its message.  They go on exit(3) (err(3)
+ * included) and on SIGINT, SIGTERM and SIGHUP, so no half-written output
+ * or cleartext outlives a failed or interrupted run.
  */
 #ifndef KT_CLEANUP_H
 #define KT_CLEANUP_H
+
+#include <sys/types.h>
 
 /* Installs the exit and signal handlers and ignores SIGPIPE (a closed
    reader then shows up as EPIPE on write, which the I/O loops turn into a
@@ -27,7 +30,13 @@ int kt_cleanup_add_tree(const char *path);
 /* PATH was committed (renamed into place) or removed: stop tracking it. */
 void kt_cleanup_forget(int handle);
 
-/* Removes everything still registered now. */
+/* Registers a child process to kill (SIGKILL) before anything is removed,
+   on exit or on a signal; forget it once it has been waited for. */
+void kt_cleanup_add_child(pid_t pid);
+void kt_cleanup_forget_child(pid_t pid);
+
+/* Kills the registered children and removes everything still registered
+   now. */
 void kt_cleanup_run(void);
 
 #endif

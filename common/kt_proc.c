@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kt_cleanup.h"
 #include "kt_proc.h"
 
 extern char **environ;
@@ -24,29 +25,103 @@ close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
-/* In the child: make FD (a standard stream) what HOW says.  Only
-   async-signal-safe calls: we are between fork and execve. */
+/*
+ * In the child, between fork and execve (async-signal-safe calls only):
+ * FDS[i] becomes descriptor i.  Every source is first moved out of the way
+ * (to NFDS or above), so that no dup2 clobbers a source still to be used,
+ * whatever numbers the caller's descriptors have.
+ */
 static int
-child_fd(int fd, enum kt_proc_fd how, int p[2])
+child_fds(const int fds[], int nfds)
 {
-	int nfd;
+	int tmp[KT_PROC_MAXFDS], i;
 
-	switch (how) {
-	case KT_PROC_INHERIT:
-		return 0;
-	case KT_PROC_PIPE:
-		nfd = fd == STDIN_FILENO ? p[0] : p[1];
-		return dup2(nfd, fd) == -1 ? -1 : 0;
-	case KT_PROC_DEVNULL:
-		nfd = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY :
-		    O_WRONLY);
-		if (nfd == -1)
+	for (i = 0; i < nfds; i++) {
+		tmp[i] = -1;
+		if (fds[i] == -1 || fds[i] == i)
+			continue;
+		if ((tmp[i] = fcntl(fds[i], F_DUPFD, nfds)) == -1)
 			return -1;
-		if (nfd != fd && (dup2(nfd, fd) == -1 || close(nfd) == -1))
-			return -1;
-		return 0;
 	}
-	return -1;
+	for (i = 0; i < nfds; i++) {
+		if (fds[i] == i && fcntl(i, F_SETFD, 0) == -1)
+			return -1;
+		if (tmp[i] != -1 &&
+		    (dup2(tmp[i], i) == -1 || close(tmp[i]) == -1))
+			return -1;
+	}
+	return 0;
+}
+
+pid_t
+kt_proc_spawn(const char *path, char *const argv[], char *const envp[],
+    const int fds[], int nfds, int flags)
+{
+	static const int stop[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	int report[2], child_errno, saved;
+	sigset_t all, old, none;
+	struct sigaction sa;
+	size_t i;
+	ssize_t n;
+	pid_t pid;
+
+	if (nfds > KT_PROC_MAXFDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pipe2(report, O_CLOEXEC) == -1)
+		return -1;
+	/* No signal handler of ours may run in the child before execve
+	   (it would remove our files), nor between fork and registering
+	   the child in the parent. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = fork()) == -1) {
+		saved = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(report[0]);
+		close(report[1]);
+		errno = saved;
+		return -1;
+	}
+	if (pid == 0) {
+		/* Our handlers go; a signal the caller ignores (nohup)
+		   stays ignored, but for SIGPIPE, which only we ignore. */
+		for (i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+			if (sigaction(stop[i], NULL, &sa) == 0 &&
+			    (sa.sa_handler != SIG_IGN || stop[i] == SIGPIPE))
+				signal(stop[i], SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* The report pipe must not be among the descriptors
+		   child_fds() overwrites. */
+		if (report[1] < nfds &&
+		    (report[1] = fcntl(report[1], F_DUPFD_CLOEXEC, nfds)) == -1)
+			_exit(127);
+		if (child_fds(fds, nfds) == 0)
+			execve(path, argv, envp != NULL ? envp : environ);
+		child_errno = errno;
+		(void)!write(report[1], &child_errno, sizeof(child_errno));
+		_exit(127);
+	}
+	if (flags & KT_PROC_KILL_ON_EXIT)
+		kt_cleanup_add_child(pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+
+	close(report[1]);
+	/* The report pipe closes on a successful execve: nothing to read. */
+	do
+		n = read(report[0], &child_errno, sizeof(child_errno));
+	while (n == -1 && errno == EINTR);
+	close(report[0]);
+	if (n == (ssize_t)sizeof(child_errno)) {
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		kt_cleanup_forget_child(pid);
+		errno = child_errno;
+		return -1;
+	}
+	return pid;
 }
 
 int
@@ -55,55 +130,36 @@ kt_proc_start(struct kt_proc *p, const char *path, char *const argv[],
     enum kt_proc_fd err)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
-	int report[2] = { -1, -1 }, child_errno, saved;
-	sigset_t none;
-	ssize_t n;
+	int null = -1, fds[3], saved;
+	const enum kt_proc_fd how[3] = { in, out, err };
+	int *pipes[3] = { pin, pout, perr };
 	pid_t pid;
+	int i;
 
 	p->pid = -1;
 	p->in = p->out = p->err = -1;
-	if ((in == KT_PROC_PIPE && pipe2(pin, O_CLOEXEC) == -1) ||
-	    (out == KT_PROC_PIPE && pipe2(pout, O_CLOEXEC) == -1) ||
-	    (err == KT_PROC_PIPE && pipe2(perr, O_CLOEXEC) == -1) ||
-	    pipe2(report, O_CLOEXEC) == -1)
-		goto fail;
-
-	if ((pid = fork()) == -1)
-		goto fail;
-	if (pid == 0) {
-		/* A pipe end that landed on 0, 1 or 2 (the caller had one of
-		   them closed) must not be overwritten before it is used:
-		   plain dup2 order 0, 1, 2 handles every case where the
-		   caller keeps its standard descriptors open. */
-		if (child_fd(STDIN_FILENO, in, pin) == -1 ||
-		    child_fd(STDOUT_FILENO, out, pout) == -1 ||
-		    child_fd(STDERR_FILENO, err, perr) == -1)
-			goto child_fail;
-		signal(SIGPIPE, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(path, argv, envp != NULL ? envp : environ);
-child_fail:
-		child_errno = errno;
-		(void)!write(report[1], &child_errno, sizeof(child_errno));
-		_exit(127);
+	for (i = 0; i < 3; i++) {
+		switch (how[i]) {
+		case KT_PROC_INHERIT:
+			fds[i] = -1;
+			break;
+		case KT_PROC_PIPE:
+			if (pipe2(pipes[i], O_CLOEXEC) == -1)
+				goto fail;
+			fds[i] = pipes[i][i == STDIN_FILENO ? 0 : 1];
+			break;
+		case KT_PROC_DEVNULL:
+			if (null == -1 && (null = open("/dev/null",
+			    O_RDWR | O_CLOEXEC)) == -1)
+				goto fail;
+			fds[i] = null;
+			break;
+		}
 	}
-
-	close(report[1]);
-	report[1] = -1;
-	/* The report pipe closes on a successful execve: nothing to read. */
-	do
-		n = read(report[0], &child_errno, sizeof(child_errno));
-	while (n == -1 && errno == EINTR);
-	close(report[0]);
-	report[0] = -1;
-	if (n == (ssize_t)sizeof(child_errno)) {
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
-		errno = child_errno;
+	if ((pid = kt_proc_spawn(path, argv, envp, fds, 3, 0)) == -1)
 		goto fail;
-	}
-
+	if (null != -1)
+		close(null);
 	if (pin[0] != -1)
 		close(pin[0]);
 	if (pout[1] != -1)
@@ -118,10 +174,11 @@ child_fail:
 
 fail:
 	saved = errno;
+	if (null != -1)
+		close(null);
 	close_pair(pin);
 	close_pair(pout);
 	close_pair(perr);
-	close_pair(report);
 	errno = saved;
 	return -1;
 }

@@ -24,6 +24,26 @@ struct kt_proc {
 	int err;		/* read end of its stderr pipe, or -1 */
 };
 
+/* Most descriptors kt_proc_spawn() can hand a child. */
+#define KT_PROC_MAXFDS	8
+
+/* kt_proc_spawn() flag: register the child with kt_cleanup, which kills
+   it on exit and on SIGINT, SIGTERM, SIGHUP (before the caller could). */
+#define KT_PROC_KILL_ON_EXIT	0x1
+
+/*
+ * Starts PATH (a path, not searched for) with ARGV and ENVP (NULL: the
+ * caller's environment), the child's descriptor i being the caller's
+ * FDS[i] for i < NFDS (any descriptor, in any order, close-on-exec or
+ * not), or, where FDS[i] is -1, the caller's descriptor i as it is.  Other
+ * descriptors the caller has open go along unless they are close-on-exec.
+ * Signal handlers, SIGPIPE and the signal mask are reset in the child.  Returns the child's pid, or -1 with errno set, also when
+ * PATH cannot be executed (the child reports its execve(2) error before
+ * the caller returns).
+ */
+pid_t kt_proc_spawn(const char *path, char *const argv[], char *const envp[],
+    const int fds[], int nfds, int flags);
+
 /*
  * Starts PATH (a path, not searched for) with ARGV and ENVP (NULL: the
  * caller's environment).  SIGPIPE and the signal mask are reset in the
