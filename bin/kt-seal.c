@@ -5,6 +5,9 @@
  * Once sealed, nobody downstream can see inside the stream, so kt-seal
  * checks the end of any input it recognises (tar, gzip, PostgreSQL dump)
  * and, when that end is missing, fails without finishing the message.
+ *
+ * gpgme finds the keys and says why one cannot be used; gpg itself runs
+ * as our child (kt_gpgrun.h), given the fingerprints gpgme found.
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 #include "kt_cleanup.h"
 #include "kt_err.h"
 #include "kt_gpg.h"
+#include "kt_gpgrun.h"
 #include "kt_io.h"
 #include "kt_secret.h"
 
@@ -134,7 +138,7 @@ find_key(gpgme_ctx_t ctx, const char *name, int for_signing,
 	gpgme_op_keylist_end(ctx);
 	if (gpg_err_code(e) != GPG_ERR_EOF)
 		errx(KT_EXIT_FAIL, "looking up key %s in %s: %s", name,
-		    kt_gpg_homedir(homedir), kt_gpg_strerror(e));
+		    kt_gpg_homedir(homedir), gpgme_strerror(e));
 	if (n == 0)
 		errx(KT_EXIT_FAIL, "no %s key for %s in %s",
 		    for_signing ? "secret" : "public", name,
@@ -165,129 +169,185 @@ load_passphrase(const struct options *o, struct kt_secret *pass)
 		    "--passphrase-fd");
 }
 
+/* What gpg's status lines said. */
+struct seal_status {
+	int ended;			/* END_ENCRYPTION */
+	unsigned failure;		/* FAILURE's error code */
+	int bad_passphrase;
+	char rejected[160];		/* first INV_RECP or INV_SGNR */
+};
+
+/* INV_RECP and INV_SGNR reasons, as GnuPG's doc/DETAILS names them. */
+static const char *
+rejection(unsigned reason)
+{
+	static const char *const why[] = {
+		"no specific reason given", "not found",
+		"ambiguous specification", "wrong key usage", "key revoked",
+		"key expired", "no CRL known", "CRL too old",
+		"policy mismatch", "not a secret key", "key not trusted",
+		"missing certificate", "missing issuer certificate",
+		"key disabled", "syntax error in specification"
+	};
+
+	return reason < sizeof(why) / sizeof(why[0]) ? why[reason] :
+	    "unknown reason";
+}
+
+static void
+seal_status(void *arg, const char *keyword, const char *args)
+{
+	struct seal_status *st = arg;
+	char buf[256], *f[2];
+	int n;
+
+	if (strcmp(keyword, "END_ENCRYPTION") == 0)
+		st->ended = 1;
+	else if (strcmp(keyword, "FAILURE") == 0) {
+		if (st->failure == 0 &&
+		    kt_gpg_fields(args, buf, sizeof(buf), f, 2) == 2)
+			st->failure = kt_gpg_errcode(f[1]);
+	} else if (strcmp(keyword, "BAD_PASSPHRASE") == 0)
+		st->bad_passphrase = 1;
+	else if ((strcmp(keyword, "INV_RECP") == 0 ||
+	    strcmp(keyword, "INV_SGNR") == 0) && st->rejected[0] == '\0') {
+		n = kt_gpg_fields(args, buf, sizeof(buf), f, 2);
+		snprintf(st->rejected, sizeof(st->rejected), "%s %s rejected "
+		    "by gpg: %s", keyword[4] == 'R' ? "recipient" : "signer",
+		    n == 2 ? f[1] : "?",
+		    rejection((unsigned)strtoul(n > 0 ? f[0] : "0", NULL,
+		    10)));
+	}
+}
+
 /* Reports why the operation failed, most specific cause first, and
    exits. */
 static void __attribute__((noreturn))
-fail(gpgme_ctx_t ctx, gpgme_error_t e, const struct kt_gpg_source *src,
-    const struct kt_gpg_sink *sink, struct kt_check *check)
+fail(const struct kt_gpg_job *job, const struct seal_status *st,
+    struct kt_check *check)
 {
-	gpgme_encrypt_result_t er;
-	gpgme_sign_result_t sr;
-
-	if (src->check_failed)
-		errx(KT_EXIT_INTEGRITY, "refusing to seal %s: %s", src->name,
-		    kt_check_error(check));
-	if (src->read_errno != 0) {
-		errno = src->read_errno;
-		err(KT_EXIT_FAIL, "read from %s", src->name);
+	if (job->check_failed)
+		errx(KT_EXIT_INTEGRITY, "refusing to seal %s: %s",
+		    job->in_name, kt_check_error(check));
+	if (job->read_errno != 0) {
+		errno = job->read_errno;
+		err(KT_EXIT_FAIL, "read from %s", job->in_name);
 	}
-	if (sink->write_errno == EPIPE)
+	if (job->write_errno == EPIPE)
 		exit(KT_EXIT_FAIL);
-	if (sink->write_errno != 0) {
-		errno = sink->write_errno;
-		err(KT_EXIT_FAIL, "write to %s", sink->name);
+	if (job->write_errno != 0) {
+		errno = job->write_errno;
+		err(KT_EXIT_FAIL, "write to %s", job->out_name);
 	}
-	if ((er = gpgme_op_encrypt_result(ctx)) != NULL &&
-	    er->invalid_recipients != NULL)
-		errx(KT_EXIT_FAIL, "recipient %s rejected by gpg: %s",
-		    er->invalid_recipients->fpr,
-		    kt_gpg_strerror(er->invalid_recipients->reason));
-	if ((sr = gpgme_op_sign_result(ctx)) != NULL &&
-	    sr->invalid_signers != NULL)
-		errx(KT_EXIT_FAIL, "signer %s rejected by gpg: %s",
-		    sr->invalid_signers->fpr,
-		    kt_gpg_strerror(sr->invalid_signers->reason));
-	if (gpg_err_code(e) == GPG_ERR_BAD_PASSPHRASE)
+	if (st->rejected[0] != '\0')
+		errx(KT_EXIT_FAIL, "%s", st->rejected);
+	if (st->bad_passphrase || st->failure == GPG_ERR_BAD_PASSPHRASE)
 		errx(KT_EXIT_FAIL, "wrong passphrase");
-	if (gpg_err_code(e) == GPG_ERR_UNFINISHED)
+	/* A gpg that was killed, or gave up with a fatal error, says
+	   nothing of the end. */
+	if (kt_gpg_killed_by_other(job) || (!st->ended && st->failure == 0))
 		errx(KT_EXIT_FAIL, "gpg stopped before it finished the "
-		    "message: %s", kt_gpg_last_words(ctx) != NULL ?
-		    kt_gpg_last_words(ctx) : "killed?");
-	errx(KT_EXIT_FAIL, "encryption failed: %s", kt_gpg_strerror(e));
+		    "message: %s", kt_gpg_why(job));
+	if (st->failure != 0)
+		errx(KT_EXIT_FAIL, "encryption failed: %s",
+		    gpg_strerror(st->failure));
+	errx(KT_EXIT_FAIL, "encryption failed: %s", kt_gpg_why(job));
 }
 
 static void
 seal(const struct options *o)
 {
-	static unsigned char head[512];
 	struct kt_secret pass = { NULL, 0 };
-	gpgme_key_t keys[MAX_KEYS + 1];
-	struct kt_gpg_source src = { 0 };
-	struct kt_gpg_sink sink = { 0 };
-	struct kt_gpg_loop loop;
+	const char *args[2 * MAX_KEYS + 16];
+	char *fprs[MAX_KEYS], *signer = NULL;
+	struct kt_gpg_job job = { 0 };
+	struct seal_status st = { 0 };
 	struct kt_check *check;
-	gpgme_encrypt_flags_t flags = GPGME_ENCRYPT_ALWAYS_TRUST;
-	gpgme_data_t in, out;
-	gpgme_error_t e;
+	gpgme_key_t key;
 	gpgme_ctx_t ctx;
-	int i;
+	int no_compress, i, n = 0, nfprs = 0;
 
 	load_passphrase(o, &pass);
-	ctx = kt_gpg_context(o->homedir, pass.buf != NULL ? &pass : NULL);
-	gpgme_set_armor(ctx, o->armor);
-	for (i = 0; i < o->nrecipients; i++)
-		keys[i] = find_key(ctx, o->recipients[i], 0, o->homedir);
-	keys[i] = NULL;
-	if (o->sign) {
-		gpgme_key_t signer = NULL;
-
-		if (o->signer != NULL)
-			signer = find_key(ctx, o->signer, 1, o->homedir);
-		if (signer != NULL && (e = gpgme_signers_add(ctx, signer)))
-			errx(KT_EXIT_FAIL, "signer %s: %s", o->signer,
-			    kt_gpg_strerror(e));
-		/* The context holds its own reference now. */
-		if (signer != NULL)
-			gpgme_key_unref(signer);
+	/* gpg gets the keys by fingerprint: the very keys found here. */
+	ctx = kt_gpg_context(o->homedir);
+	for (i = 0; i < o->nrecipients; i++) {
+		key = find_key(ctx, o->recipients[i], 0, o->homedir);
+		if ((fprs[nfprs++] = strdup(key->fpr)) == NULL)
+			err(KT_EXIT_FAIL, NULL);
+		gpgme_key_unref(key);
 	}
+	if (o->signer != NULL) {
+		key = find_key(ctx, o->signer, 1, o->homedir);
+		if ((signer = strdup(key->fpr)) == NULL)
+			err(KT_EXIT_FAIL, NULL);
+		gpgme_key_unref(key);
+	}
+	gpgme_release(ctx);
 
 	if ((check = kt_check_new(KT_CHECK_HASH | KT_CHECK_PLAINTEXT)) == NULL)
 		err(KT_EXIT_FAIL, NULL);
-	src.fd = STDIN_FILENO;
-	src.name = "standard input";
-	src.check = check;
-	sink.fd = STDOUT_FILENO;
-	sink.name = "standard output";
+	job.homedir = o->homedir;
+	job.pass = pass.buf != NULL ? &pass : NULL;
+	job.in_fd = STDIN_FILENO;
+	job.in_name = "standard input";
+	job.check = check;
+	job.out_fd = STDOUT_FILENO;
+	job.out_name = "standard output";
+	job.status = seal_status;
+	job.status_arg = &st;
 	/* Look at the start first: compressing an already compressed
-	   stream again only costs time (gpg's zlib is the
-	   slowest stage of the seed's backup by far). */
-	kt_gpg_source_peek(&src, head, sizeof(head));
-	/* An upstream stage that died before its first byte leaves nothing:
-	   a sealed empty stream would look like a good backup. */
-	if (src.prelen == 0)
+	   stream again only costs time (gpg's zlib is the slowest stage of
+	   the seed's backup by far).  An upstream stage that died before
+	   its first byte leaves nothing: a sealed empty stream would look
+	   like a good backup. */
+	if (kt_gpg_peek(&job, 512) == 0)
 		errx(KT_EXIT_INTEGRITY, "refusing to seal %s: it is empty",
-		    src.name);
-	if (o->no_compress || kt_check_format(check) == KT_FMT_GZIP)
-		flags |= GPGME_ENCRYPT_NO_COMPRESS;
-	if (o->symmetric)
-		flags |= GPGME_ENCRYPT_SYMMETRIC;
+		    job.in_name);
+	no_compress = o->no_compress || kt_check_format(check) == KT_FMT_GZIP;
 	kt_verbose("input: %s%s", kt_check_describe(check),
-	    flags & GPGME_ENCRYPT_NO_COMPRESS ? ", not compressed again" : "");
+	    no_compress ? ", not compressed again" : "");
 
-	in = kt_gpg_source_data(&src);
-	out = kt_gpg_sink_data(&sink);
-	kt_gpg_loop_begin(ctx, &loop, "END_ENCRYPTION", NULL);
+	if (o->armor)
+		args[n++] = "--armor";
+	if (no_compress) {
+		args[n++] = "--compress-algo";
+		args[n++] = "none";
+	}
+	if (o->symmetric)
+		args[n++] = "--symmetric";
+	else {
+		/* The operator imported these keys on purpose: never a
+		   question about their trust. */
+		args[n++] = "--trust-model";
+		args[n++] = "always";
+		args[n++] = "--encrypt";
+		for (i = 0; i < o->nrecipients; i++) {
+			args[n++] = "--recipient";
+			args[n++] = fprs[i];
+		}
+	}
 	if (o->sign)
-		e = gpgme_op_encrypt_sign_start(ctx, o->symmetric ? NULL :
-		    keys, flags, in, out);
-	else
-		e = gpgme_op_encrypt_start(ctx, o->symmetric ? NULL : keys,
-		    flags, in, out);
-	e = kt_gpg_loop_wait(ctx, &loop, e);
-	kt_secret_free(&pass);
-	if (e != 0 || src.check_failed || src.read_errno != 0 ||
-	    sink.write_errno != 0)
-		fail(ctx, e, &src, &sink, check);
-	kt_gpg_sink_flush(&sink);
-	kt_verbose("sealed %lld bytes of %s into %lld bytes",
-	    (long long)src.total, kt_check_describe(check),
-	    (long long)sink.total);
+		args[n++] = "--sign";
+	if (signer != NULL) {
+		args[n++] = "--local-user";
+		args[n++] = signer;
+	}
+	args[n] = NULL;
+	job.args = args;
 
-	gpgme_data_release(in);
-	gpgme_data_release(out);
-	for (i = 0; keys[i] != NULL; i++)
-		gpgme_key_unref(keys[i]);
-	gpgme_release(ctx);
+	kt_gpg_run(&job);
+	kt_secret_free(&pass);
+	if (job.check_failed || job.read_errno != 0 || job.write_errno != 0 ||
+	    !st.ended || st.failure != 0 || !kt_gpg_exited_ok(&job))
+		fail(&job, &st, check);
+	kt_gpg_flush(&job);
+	kt_verbose("sealed %lld bytes of %s into %lld bytes",
+	    (long long)job.in_total, kt_check_describe(check),
+	    (long long)job.out_total);
+
+	while (nfprs > 0)
+		free(fprs[--nfprs]);
+	free(signer);
 	kt_check_free(check);
 }
 

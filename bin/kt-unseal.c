@@ -6,6 +6,10 @@
  * kt-unseal therefore holds the plaintext in an unlinked 0600 file (or in
  * the temporary file of -o) and releases it only once decryption, the
  * integrity check and any required signature have all succeeded.
+ *
+ * gpg runs as our child (kt_gpgrun.h) and writes the held plaintext
+ * itself; its status lines say what it found, its exit status whether it
+ * all went well.
  */
 #include "config.h"
 
@@ -22,11 +26,14 @@
 #include "kt_cleanup.h"
 #include "kt_err.h"
 #include "kt_gpg.h"
+#include "kt_gpgrun.h"
 #include "kt_io.h"
 #include "kt_secret.h"
 #include "kt_spool.h"
 
 #define MAX_SIGNERS 16
+#define MAX_RECIPIENTS 16	/* key ids kept for "no secret key" */
+#define MAX_SIGNATURES 16	/* more on a backup is not believable */
 
 struct options {
 	const char *homedir;
@@ -75,22 +82,170 @@ normalise_fpr(const char *arg)
 	return fpr;
 }
 
-/* Is KEY (its primary key or any subkey) one of the required signers? */
+/* What gpg's status lines said.  Signatures only show with
+   --require-signer: gpg does not check them otherwise. */
+struct unseal_status {
+	int okay;			/* DECRYPTION_OKAY */
+	int failed;			/* DECRYPTION_FAILED */
+	int ended;			/* END_DECRYPTION */
+	int finished;			/* any way gpg says it ended */
+	int nodata;
+	int badmdc;
+	int got_key;			/* DECRYPTION_KEY: a session key */
+	int no_seckey;
+	const char *bad_passphrase;	/* how, or NULL */
+	unsigned failure;		/* FAILURE's error code */
+	char unsupported[32];		/* an algorithm gpg does not have */
+	int info, mdc, cipher, aead;	/* DECRYPTION_INFO */
+	struct recipient {
+		char keyid[17];
+		int algo;
+	} to[MAX_RECIPIENTS];
+	int nto;
+	struct signature {
+		char verdict[12];	/* GOODSIG, BADSIG, ERRSIG... */
+		unsigned rc;		/* ERRSIG's */
+		char id[65];		/* key id or fingerprint named */
+		char fpr[65];		/* VALIDSIG: the signing key's */
+		char primary[65];	/* VALIDSIG: its primary key's */
+	} sigs[MAX_SIGNATURES];
+	int nsigs;
+	int too_many_sigs;
+};
+
+/* A new signature (NEWSIG, or a verdict without one before it). */
+static struct signature *
+new_signature(struct unseal_status *st)
+{
+	if (st->nsigs == MAX_SIGNATURES) {
+		st->too_many_sigs = 1;
+		return NULL;
+	}
+	return &st->sigs[st->nsigs++];
+}
+
+static void
+signature_status(struct unseal_status *st, const char *keyword,
+    const char *args)
+{
+	static const char *const verdicts[] = { "GOODSIG", "EXPSIG",
+	    "EXPKEYSIG", "REVKEYSIG", "BADSIG", "ERRSIG", NULL };
+	struct signature *sig = st->nsigs > 0 ? &st->sigs[st->nsigs - 1] :
+	    NULL;
+	char buf[512], *f[10];
+	int i, n;
+
+	if (strcmp(keyword, "NEWSIG") == 0) {
+		(void)new_signature(st);
+		return;
+	}
+	if (strcmp(keyword, "VALIDSIG") == 0) {
+		/* The primary key's fingerprint is the last field. */
+		n = kt_gpg_fields(args, buf, sizeof(buf), f, 10);
+		if (sig != NULL && n > 0) {
+			snprintf(sig->fpr, sizeof(sig->fpr), "%s", f[0]);
+			snprintf(sig->primary, sizeof(sig->primary), "%s",
+			    f[n - 1]);
+		}
+		return;
+	}
+	for (i = 0; verdicts[i] != NULL; i++)
+		if (strcmp(keyword, verdicts[i]) == 0)
+			break;
+	if (verdicts[i] == NULL)
+		return;
+	if ((sig == NULL || sig->verdict[0] != '\0') &&
+	    (sig = new_signature(st)) == NULL)
+		return;
+	snprintf(sig->verdict, sizeof(sig->verdict), "%s", keyword);
+	n = kt_gpg_fields(args, buf, sizeof(buf), f, 7);
+	if (n > 0)
+		snprintf(sig->id, sizeof(sig->id), "%s", f[0]);
+	/* ERRSIG <keyid> <pkalgo> <hashalgo> <class> <time> <rc> <fpr> */
+	if (strcmp(keyword, "ERRSIG") == 0 && n >= 6) {
+		sig->rc = kt_gpg_errcode(f[5]);
+		if (n == 7 && strcmp(f[6], "-") != 0)
+			snprintf(sig->id, sizeof(sig->id), "%s", f[6]);
+	}
+}
+
+static void
+unseal_status(void *arg, const char *keyword, const char *args)
+{
+	struct unseal_status *st = arg;
+	char buf[256], *f[3];
+	int n;
+
+	n = kt_gpg_fields(args, buf, sizeof(buf), f, 3);
+	if (strcmp(keyword, "DECRYPTION_OKAY") == 0)
+		st->okay = 1;
+	else if (strcmp(keyword, "DECRYPTION_FAILED") == 0)
+		st->failed = st->finished = 1;
+	else if (strcmp(keyword, "END_DECRYPTION") == 0)
+		st->ended = st->finished = 1;
+	else if (strcmp(keyword, "NODATA") == 0)
+		st->nodata = st->finished = 1;
+	else if (strcmp(keyword, "UNEXPECTED") == 0)
+		st->finished = 1;
+	else if (strcmp(keyword, "BADMDC") == 0)
+		st->badmdc = 1;
+	else if (strcmp(keyword, "DECRYPTION_KEY") == 0)
+		st->got_key = 1;
+	else if (strcmp(keyword, "NO_SECKEY") == 0)
+		st->no_seckey = 1;
+	else if (strcmp(keyword, "BAD_PASSPHRASE") == 0)
+		st->bad_passphrase = "";
+	else if (strcmp(keyword, "FAILURE") == 0) {
+		st->finished = 1;
+		if (st->failure == 0 && n == 2)
+			st->failure = kt_gpg_errcode(f[1]);
+	} else if (strcmp(keyword, "ERROR") == 0 && n >= 2) {
+		if (kt_gpg_errcode(f[1]) == GPG_ERR_BAD_PASSPHRASE)
+			st->bad_passphrase =
+			    strcmp(f[0], "symkey_decrypt.maybe_error") == 0 ?
+			    " (bad session key)" : "";
+		else if (strcmp(f[0], "decrypt.algorithm") == 0 && n == 3)
+			snprintf(st->unsupported, sizeof(st->unsupported),
+			    "%s", f[2]);
+	} else if (strcmp(keyword, "DECRYPTION_INFO") == 0 && n >= 2) {
+		st->info = 1;
+		st->mdc = atoi(f[0]);
+		st->cipher = atoi(f[1]);
+		st->aead = n == 3 ? atoi(f[2]) : 0;
+	} else if (strcmp(keyword, "ENC_TO") == 0 && n >= 2 &&
+	    st->nto < MAX_RECIPIENTS) {
+		snprintf(st->to[st->nto].keyid, sizeof(st->to[0].keyid), "%s",
+		    f[0]);
+		st->to[st->nto++].algo = atoi(f[1]);
+	} else
+		signature_status(st, keyword, args);
+}
+
+/* Is FPR, or a subkey of the key PRIMARY, one of the required signers? */
 static int
-key_is_required(const struct options *o, gpgme_key_t key)
+is_required(const struct options *o, const char *fpr, const char *primary)
 {
 	gpgme_subkey_t sk;
-	int i;
+	gpgme_key_t key;
+	gpgme_ctx_t ctx;
+	int i, found = 0;
 
-	for (i = 0; i < o->nsigners; i++) {
-		if (strcasecmp(key->fpr, o->signers[i]) == 0)
+	for (i = 0; i < o->nsigners; i++)
+		if (strcasecmp(fpr, o->signers[i]) == 0 ||
+		    strcasecmp(primary, o->signers[i]) == 0)
 			return 1;
-		for (sk = key->subkeys; sk != NULL; sk = sk->next)
-			if (sk->fpr != NULL &&
-			    strcasecmp(sk->fpr, o->signers[i]) == 0)
-				return 1;
+	/* A required fingerprint may name another subkey of the signer's
+	   key: gpgme knows the key's subkeys. */
+	ctx = kt_gpg_context(o->homedir);
+	if (gpgme_get_key(ctx, primary, &key, 0) == 0) {
+		for (sk = key->subkeys; sk != NULL && !found; sk = sk->next)
+			for (i = 0; i < o->nsigners && !found; i++)
+				found = sk->fpr != NULL &&
+				    strcasecmp(sk->fpr, o->signers[i]) == 0;
+		gpgme_key_unref(key);
 	}
-	return 0;
+	gpgme_release(ctx);
+	return found;
 }
 
 /*
@@ -98,161 +253,175 @@ key_is_required(const struct options *o, gpgme_key_t key)
  * must come from a listed key that is not revoked.
  */
 static void
-check_signatures(const struct options *o, gpgme_ctx_t ctx)
+check_signatures(const struct options *o, const struct unseal_status *st)
 {
-	gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
-	gpgme_signature_t sig;
-	gpgme_key_t key;
+	const struct signature *sig;
 	const char *foreign = NULL;
-	int good = 0;
+	int i, good = 0;
 
 	if (o->nsigners == 0)
 		return;
-	if (vr == NULL || vr->signatures == NULL)
+	if (st->nsigs == 0)
 		errx(KT_EXIT_INTEGRITY, "message is not signed (a signature "
 		    "by %s is required)", o->signers[0]);
-	for (sig = vr->signatures; sig != NULL; sig = sig->next) {
-		if (gpg_err_code(sig->status) == GPG_ERR_NO_PUBKEY)
+	if (st->too_many_sigs)
+		errx(KT_EXIT_INTEGRITY, "message has more than %d "
+		    "signatures: refusing it", MAX_SIGNATURES);
+	for (i = 0; i < st->nsigs; i++) {
+		sig = &st->sigs[i];
+		if (strcmp(sig->verdict, "ERRSIG") == 0 &&
+		    sig->rc == GPG_ERR_NO_PUBKEY)
 			errx(KT_EXIT_INTEGRITY, "signed by unknown key %s "
-			    "(no public key in %s)", sig->fpr,
+			    "(no public key in %s)", sig->id,
 			    kt_gpg_homedir(o->homedir));
-		if (sig->status != 0 && gpg_err_code(sig->status) !=
-		    GPG_ERR_KEY_EXPIRED)
+		if (strcmp(sig->verdict, "ERRSIG") == 0)
 			errx(KT_EXIT_INTEGRITY, "bad signature by %s: %s",
-			    sig->fpr, kt_gpg_strerror(sig->status));
-		if (sig->summary & GPGME_SIGSUM_KEY_REVOKED)
+			    sig->id, gpg_strerror(sig->rc));
+		if (strcmp(sig->verdict, "BADSIG") == 0)
+			errx(KT_EXIT_INTEGRITY, "bad signature by %s: %s",
+			    sig->id, gpg_strerror(GPG_ERR_BAD_SIGNATURE));
+		if (strcmp(sig->verdict, "EXPSIG") == 0)
+			errx(KT_EXIT_INTEGRITY, "bad signature by %s: %s",
+			    sig->id, gpg_strerror(GPG_ERR_SIG_EXPIRED));
+		if (strcmp(sig->verdict, "REVKEYSIG") == 0)
 			errx(KT_EXIT_INTEGRITY, "signed by revoked key %s",
-			    sig->fpr);
-		if (gpgme_get_key(ctx, sig->fpr, &key, 0) != 0) {
-			foreign = sig->fpr;
-			continue;
-		}
-		if (key_is_required(o, key)) {
+			    sig->primary[0] != '\0' ? sig->primary : sig->id);
+		/* GOODSIG, or EXPKEYSIG: made while the key was valid. */
+		if (sig->verdict[0] == '\0' || sig->primary[0] == '\0')
+			errx(KT_EXIT_INTEGRITY, "signature by %s: gpg did not "
+			    "say whether it is valid", sig->id[0] != '\0' ?
+			    sig->id : "an unknown key");
+		if (is_required(o, sig->fpr, sig->primary)) {
 			good = 1;
-			kt_verbose("good signature by %s", key->fpr);
+			kt_verbose("good signature by %s", sig->primary);
 		} else
-			foreign = sig->fpr;
-		gpgme_key_unref(key);
+			foreign = sig->primary;
 	}
 	if (!good)
 		errx(KT_EXIT_INTEGRITY, "signed by %s, not by a required "
 		    "signer (%s)", foreign, o->signers[0]);
 }
 
-/* Ciphers gpg still decrypts but a backup made today would never use. */
+/* Ciphers gpg still decrypts but a backup made today would never use
+   (RFC 4880 numbers 1 to 4); and no integrity protection at all. */
 static void
-check_algorithms(gpgme_decrypt_result_t dr)
+check_algorithms(const struct unseal_status *st)
 {
-	static const char *legacy[] = { "IDEA", "3DES", "CAST5", "BLOWFISH",
-	    NULL };
-	int i;
+	static const char *const legacy[] = { NULL, "IDEA", "3DES", "CAST5",
+	    "BLOWFISH" };
 
-	if (dr == NULL)
+	if (!st->info)
 		return;
-	if (dr->legacy_cipher_nomdc)
+	if (st->mdc == 0 && st->aead == 0)
 		errx(KT_EXIT_INTEGRITY, "message has no integrity protection "
 		    "(no MDC): refusing it");
-	if (dr->symkey_algo == NULL)
-		return;
-	for (i = 0; legacy[i] != NULL; i++)
-		if (strncasecmp(dr->symkey_algo, legacy[i],
-		    strlen(legacy[i])) == 0 &&
-		    dr->symkey_algo[strlen(legacy[i])] == '.')
-			errx(KT_EXIT_INTEGRITY, "message is encrypted with the "
-			    "legacy cipher %s: refusing it", legacy[i]);
+	if (st->cipher >= 1 && st->cipher <= 4)
+		errx(KT_EXIT_INTEGRITY, "message is encrypted with the "
+		    "legacy cipher %s: refusing it", legacy[st->cipher]);
 }
 
 /* The key ids a message was encrypted to, for "no secret key". */
 static void
-list_recipients(gpgme_decrypt_result_t dr)
+list_recipients(const struct unseal_status *st)
 {
-	gpgme_recipient_t r;
+	const char *name;
+	int i;
 
-	if (dr == NULL)
-		return;
-	for (r = dr->recipients; r != NULL; r = r->next)
-		fprintf(stderr, "  encrypted to %s key %s\n",
-		    gpgme_pubkey_algo_name(r->pubkey_algo) ?
-		    gpgme_pubkey_algo_name(r->pubkey_algo) : "?", r->keyid);
+	for (i = 0; i < st->nto; i++) {
+		/* RFC 4880 and 6637 public key algorithm numbers. */
+		switch (st->to[i].algo) {
+		case 1: case 2: case 3:
+			name = "RSA";
+			break;
+		case 16: case 20:
+			name = "ELG";
+			break;
+		case 17:
+			name = "DSA";
+			break;
+		case 18:
+			name = "ECDH";
+			break;
+		case 19:
+			name = "ECDSA";
+			break;
+		case 22:
+			name = "EdDSA";
+			break;
+		default:
+			name = "?";
+		}
+		fprintf(stderr, "  encrypted to %s key %s\n", name,
+		    st->to[i].keyid);
+	}
 }
 
 /* Reports why decryption failed, most specific cause first, and exits. */
 static void __attribute__((noreturn))
-fail(const struct options *o, gpgme_ctx_t ctx, gpgme_error_t e,
-    const struct kt_gpg_source *src, const struct kt_gpg_sink *sink,
-    struct kt_check *check)
+fail(const struct options *o, const struct kt_gpg_job *job,
+    const struct unseal_status *st, struct kt_check *check)
 {
-	gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(ctx);
-	const char *why;
-
-	if (src->check_failed)
+	if (job->check_failed)
 		errx(KT_EXIT_INTEGRITY, "%s is not a complete OpenPGP "
-		    "message: %s", src->name, kt_check_error(check));
-	if (src->read_errno != 0) {
-		errno = src->read_errno;
-		err(KT_EXIT_FAIL, "read from %s", src->name);
+		    "message: %s", job->in_name, kt_check_error(check));
+	if (job->read_errno != 0) {
+		errno = job->read_errno;
+		err(KT_EXIT_FAIL, "read from %s", job->in_name);
 	}
-	if (sink->write_errno == EPIPE)
+	if (job->write_errno == EPIPE)
 		exit(KT_EXIT_FAIL);
-	if (sink->write_errno != 0) {
-		errno = sink->write_errno;
-		err(KT_EXIT_FAIL, "write to %s", sink->name);
+	if (job->write_errno != 0) {
+		errno = job->write_errno;
+		err(KT_EXIT_FAIL, "write to %s", job->out_name);
 	}
-	check_algorithms(dr);
-	/* gpg 2.2 refuses a message without MDC before gpgme can tell us
-	   why; the packet walk saw it. */
+	check_algorithms(st);
+	/* gpg 2.2 may refuse a message without MDC before it says why; the
+	   packet walk saw it. */
 	if (kt_check_nomdc(check))
 		errx(KT_EXIT_INTEGRITY, "message has no integrity protection "
 		    "(no MDC): refusing it");
-	switch (gpg_err_code(e)) {
-	case GPG_ERR_NO_SECKEY:
-		warnx("no secret key in %s for this message",
-		    kt_gpg_homedir(o->homedir));
-		list_recipients(dr);
-		exit(KT_EXIT_FAIL);
-	case GPG_ERR_BAD_PASSPHRASE:
-		errx(KT_EXIT_FAIL, "wrong passphrase");
-	case GPG_ERR_NO_PASSPHRASE:
-		errx(KT_EXIT_FAIL, "no passphrase given");
-	case GPG_ERR_BAD_KEY:
-		/* A symmetric message whose session key does not decrypt:
-		   that is what a wrong passphrase looks like there. */
-		errx(KT_EXIT_FAIL, "wrong passphrase (bad session key)");
-	case GPG_ERR_CIPHER_ALGO:
-	case GPG_ERR_PUBKEY_ALGO:
-	case GPG_ERR_DIGEST_ALGO:
-	case GPG_ERR_UNSUPPORTED_ALGORITHM:
-		errx(KT_EXIT_FAIL, "unsupported algorithm%s%s: %s",
-		    dr && dr->unsupported_algorithm ? " " : "",
-		    dr && dr->unsupported_algorithm ?
-		    dr->unsupported_algorithm : "", kt_gpg_strerror(e));
-	case GPG_ERR_UNFINISHED:
-		/* gpg gives up on some damage (a broken zlib stream) with a
-		   fatal error and no status line, just as if killed. */
-		if ((why = kt_gpg_last_words(ctx)) != NULL)
-			errx(KT_EXIT_INTEGRITY, "gpg stopped before the end of "
-			    "the message: %s", why);
+	/* gpg gives up on some damage (a broken zlib stream) with a fatal
+	   error and no status line, just as if killed. */
+	if (kt_gpg_killed_by_other(job) || !st->finished)
 		errx(KT_EXIT_INTEGRITY, "gpg stopped before the end of the "
-		    "message (the message is damaged, or gpg was killed)");
-	case GPG_ERR_DECRYPT_FAILED:
+		    "message: %s", kt_gpg_why(job));
+	if (st->failed) {
+		if (st->bad_passphrase != NULL)
+			errx(KT_EXIT_FAIL, "wrong passphrase%s",
+			    st->bad_passphrase);
+		if (st->no_seckey && !st->got_key) {
+			warnx("no secret key in %s for this message",
+			    kt_gpg_homedir(o->homedir));
+			list_recipients(st);
+			exit(KT_EXIT_FAIL);
+		}
+		if (st->unsupported[0] != '\0')
+			errx(KT_EXIT_FAIL, "unsupported algorithm %s",
+			    st->unsupported);
 		errx(KT_EXIT_INTEGRITY, "integrity check failed: the message "
-		    "was modified or cut (%s)", kt_gpg_strerror(e));
-	case GPG_ERR_NO_DATA:
+		    "was modified or cut (%s)", st->badmdc ?
+		    "its MDC does not match" : "decryption failed");
+	}
+	if (!st->okay) {
 		switch (kt_check_format(check)) {
 		case KT_FMT_OPENPGP:
 		case KT_FMT_OPENPGP_ARMOR:
 			errx(KT_EXIT_INTEGRITY, "message is corrupt: gpg "
 			    "found no data in it");
 		case KT_FMT_EMPTY:
-			errx(KT_EXIT_FAIL, "%s is empty", src->name);
+			errx(KT_EXIT_FAIL, "%s is empty", job->in_name);
 		default:
 			errx(KT_EXIT_FAIL, "%s is not an OpenPGP message",
-			    src->name);
+			    job->in_name);
 		}
-	default:
-		errx(KT_EXIT_FAIL, "decryption failed: %s",
-		    kt_gpg_strerror(e));
 	}
+	if (!st->ended)
+		errx(KT_EXIT_INTEGRITY, "gpg stopped before the end of the "
+		    "message: %s", kt_gpg_why(job));
+	if (st->failure != 0)
+		errx(KT_EXIT_FAIL, "decryption failed: %s",
+		    gpg_strerror(st->failure));
+	errx(KT_EXIT_FAIL, "decryption failed: %s", kt_gpg_why(job));
 }
 
 static void
@@ -267,69 +436,80 @@ load_passphrase(const struct options *o, struct kt_secret *pass)
 static void
 unseal(const struct options *o)
 {
+	static struct unseal_status st;
 	struct kt_secret pass = { NULL, 0 };
-	struct kt_gpg_source src = { 0 };
-	struct kt_gpg_sink sink = { 0 };
-	struct kt_gpg_loop loop;
+	struct kt_gpg_job job = { 0 };
 	struct kt_atomic out_file;
 	struct kt_check *check;
-	gpgme_data_t in, out;
-	gpgme_error_t e;
-	gpgme_ctx_t ctx;
+	const char *args[3];
+	off_t plain;
+	int n = 0;
 
 	load_passphrase(o, &pass);
-	ctx = kt_gpg_context(o->homedir, pass.buf != NULL ? &pass : NULL);
-
+	job.homedir = o->homedir;
+	job.pass = pass.buf != NULL ? &pass : NULL;
 	if (o->stream) {
-		sink.fd = STDOUT_FILENO;
-		sink.name = "standard output";
+		job.out_fd = STDOUT_FILENO;
+		job.out_name = "standard output";
 	} else if (o->output != NULL) {
 		if (kt_atomic_open_for(&out_file, o->output) == -1)
 			err(KT_EXIT_FAIL, "%s", o->output);
-		sink.fd = out_file.fd;
-		sink.name = o->output;
+		job.out_fd = out_file.fd;
+		job.out_name = o->output;
+		job.out_direct = 1;
 	} else {
-		if ((sink.fd = kt_spool_open()) == -1)
+		if ((job.out_fd = kt_spool_open()) == -1)
 			err(KT_EXIT_FAIL, "temporary file for the plaintext");
-		sink.name = "the temporary plaintext file";
+		job.out_name = "the temporary plaintext file";
+		job.out_direct = 1;
 	}
 	/* The structure check catches a message cut at a packet boundary
 	   before gpg reports something vaguer. */
 	if ((check = kt_check_new(0)) == NULL)
 		err(KT_EXIT_FAIL, NULL);
-	src.fd = STDIN_FILENO;
-	src.name = "standard input";
-	src.check = check;
+	job.in_fd = STDIN_FILENO;
+	job.in_name = "standard input";
+	job.check = check;
+	job.status = unseal_status;
+	job.status_arg = &st;
+	args[n++] = "--decrypt";
+	/* Signatures nobody asked for are not checked: a signer's key
+	   missing here would only make gpg fail. */
+	if (o->nsigners == 0)
+		args[n++] = "--skip-verify";
+	args[n] = NULL;
+	job.args = args;
 
-	in = kt_gpg_source_data(&src);
-	out = kt_gpg_sink_data(&sink);
-	kt_gpg_loop_begin(ctx, &loop, "DECRYPTION_OKAY", "END_DECRYPTION");
-	e = kt_gpg_loop_wait(ctx, &loop,
-	    gpgme_op_decrypt_verify_start(ctx, in, out));
+	kt_gpg_run(&job);
 	kt_secret_free(&pass);
-	if (e != 0 || src.check_failed || src.read_errno != 0 ||
-	    sink.write_errno != 0)
-		fail(o, ctx, e, &src, &sink, check);
-	check_algorithms(gpgme_op_decrypt_result(ctx));
-	check_signatures(o, ctx);
-	kt_gpg_sink_flush(&sink);
+	if (job.check_failed || job.read_errno != 0 || job.write_errno != 0 ||
+	    kt_gpg_killed_by_other(&job) || st.failed || !st.okay ||
+	    !st.ended || st.failure != 0)
+		fail(o, &job, &st, check);
+	check_algorithms(&st);
+	check_signatures(o, &st);
+	/* All looked well, but gpg knows better: it could not write the
+	   plaintext (a full disk), say. */
+	if (!kt_gpg_exited_ok(&job))
+		errx(KT_EXIT_FAIL, "decryption failed: %s", kt_gpg_why(&job));
+	plain = job.out_direct ? lseek(job.out_fd, 0, SEEK_CUR) :
+	    job.out_total;
 	kt_verbose("decrypted %lld bytes into %lld bytes of plaintext",
-	    (long long)src.total, (long long)sink.total);
+	    (long long)job.in_total, (long long)plain);
 
 	/* Everything checked out: release the plaintext. */
-	if (o->output != NULL && !o->stream) {
+	if (o->stream)
+		kt_gpg_flush(&job);
+	else if (o->output != NULL) {
 		if (kt_atomic_commit(&out_file, o->output, 0) == -1)
 			err(KT_EXIT_FAIL, "%s", o->output);
-	} else if (!o->stream) {
-		if (lseek(sink.fd, 0, SEEK_SET) == -1)
-			err(KT_EXIT_FAIL, "rewind %s", sink.name);
-		kt_copy_or_die(sink.fd, sink.name, STDOUT_FILENO,
+	} else {
+		if (lseek(job.out_fd, 0, SEEK_SET) == -1)
+			err(KT_EXIT_FAIL, "rewind %s", job.out_name);
+		kt_copy_or_die(job.out_fd, job.out_name, STDOUT_FILENO,
 		    "standard output");
-		close(sink.fd);
+		close(job.out_fd);
 	}
-	gpgme_data_release(in);
-	gpgme_data_release(out);
-	gpgme_release(ctx);
 	kt_check_free(check);
 }
 

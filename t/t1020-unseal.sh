@@ -91,6 +91,21 @@ test_expect_success 'a protected secret key takes its passphrase from the file' 
 	test ! -s out
 '
 
+test_expect_success 'to two protected keys: either passphrase will do, a wrong one is one error' '
+	prot2=$(gpg_make_key_with_passphrase Prot2 prot2@example.com other) &&
+	kt-seal -r "$prot" -r "$prot2" <text >prot2.gpg &&
+	printf "other\n" >pass2 && chmod 600 pass2 &&
+	kt-unseal --passphrase-file pass2 <prot2.gpg >out &&
+	test_cmp text out &&
+	kt-unseal --passphrase-file pass <prot2.gpg >out &&
+	test_cmp text out &&
+	test_expect_code 1 kt-unseal --passphrase-file badpass \
+		<prot2.gpg >out 2>err &&
+	grep "^kt-unseal: wrong passphrase" err &&
+	test_line_count = 1 err &&
+	test ! -s out
+'
+
 test_expect_success 'no secret key: the recipients are named, nothing released' '
 	gpg_setup_second_home elsewhere &&
 	test_expect_code 1 kt-unseal --homedir "$elsewhere" \
@@ -225,6 +240,11 @@ test_expect_success '--require-signer: an unknown signing key is refused' '
 	test ! -s out
 '
 
+test_expect_success 'without --require-signer, a signer unknown here does not matter' '
+	kt-unseal --homedir "$restore_host" <signed.gpg >out &&
+	test_cmp text out
+'
+
 test_expect_success '--require-signer: a revoked signing key is refused' '
 	rev=$(gpg_make_key Revokee revokee@example.com) &&
 	kt-seal -r "$BACKUP_FPR" -s -u "$rev" <text >by-revoked.gpg &&
@@ -342,6 +362,81 @@ test_expect_success 'gpg killed while unsealing: kt-unseal fails, no hang, nothi
 		grep "gpg stopped before the end of the message" err &&
 		test ! -s out || return 1
 	done
+'
+
+# gpg_pid ACTION: the pid of the gpg working in our home on ACTION, once
+# it shows up.
+gpg_pid () {
+	n=0
+	until pgrep -f "gpg .*--homedir $GNUPGHOME.*--$1"
+	do
+		n=$((n + 1)) && test $n -lt 500 || return 1
+		sleep 0.01
+	done
+}
+
+# gpg_gone PID: PID has died (a zombie not yet reaped counts as dead).
+gpg_gone () {
+	n=0
+	while ps -o stat= -p "$1" | grep -v "^Z" >/dev/null
+	do
+		n=$((n + 1)) && test $n -lt 200 || return 1
+		sleep 0.01
+	done
+}
+
+# A stopped gpg stands for one too busy to notice that its input ended:
+# only the SIGKILL of kt-seal's cleanup ends it.
+test_expect_success 'SIGTERM to kt-seal kills its gpg: no message is finished' '
+	rm -f fifo && mkfifo fifo &&
+	{ kt-seal --homedir "$GNUPGHOME" --no-compress -r "$BACKUP_FPR" \
+		<fifo >term.gpg 2>err & } &&
+	seal=$! &&
+	exec 8>fifo &&
+	head -c 1000000 bulk >&8 &&
+	gpid=$(gpg_pid encrypt) &&
+	test_when_finished "kill -KILL $gpid 2>/dev/null" &&
+	kill -STOP $gpid &&
+	kill -TERM $seal &&
+	{ wait $seal; echo $? >status; } &&
+	exec 8>&- &&
+	test "$(cat status)" = 143 &&
+	gpg_gone $gpid &&
+	test_must_fail gpg --batch -q -d <term.gpg >/dev/null 2>&1
+'
+
+test_expect_success 'SIGTERM to kt-unseal -o kills its gpg: no file, no temporary file' '
+	rm -rf fifo tdir && mkfifo fifo && mkdir tdir &&
+	{ kt-unseal --homedir "$GNUPGHOME" -o tdir/restored <fifo 2>err & } &&
+	unseal=$! &&
+	exec 8>fifo &&
+	head -c 1000000 bulk.gpg >&8 &&
+	gpid=$(gpg_pid decrypt) &&
+	test_when_finished "kill -KILL $gpid 2>/dev/null" &&
+	kill -STOP $gpid &&
+	kill -TERM $unseal &&
+	{ wait $unseal; echo $? >status; } &&
+	exec 8>&- &&
+	test "$(cat status)" = 143 &&
+	gpg_gone $gpid &&
+	test "$(ls -A tdir)" = ""
+'
+
+# gpg writes the held plaintext itself: when it cannot, only its exit
+# status says so (its status lines look fine).
+test_expect_success MOUNT 'a full TMPDIR or -o file system: exit 1, nothing released' '
+	mkdir full &&
+	mount -t tmpfs -o size=1m,mode=700 kt-unseal-test full &&
+	test_atexit "umount \"$TRASH_DIRECTORY/full\"" &&
+	head -c 3000000 bulk >big &&
+	kt-seal --no-compress -r "$BACKUP_FPR" <big >big.gpg &&
+	TMPDIR=$PWD/full test_expect_code 1 kt-unseal <big.gpg >out 2>err &&
+	grep "^kt-unseal: decryption failed: .*No space left on device" err &&
+	test_line_count = 1 err &&
+	test ! -s out &&
+	test_expect_code 1 kt-unseal -o full/restored <big.gpg 2>err &&
+	grep "^kt-unseal: decryption failed: .*No space left on device" err &&
+	test "$(ls -A full)" = ""
 '
 
 test_expect_success 'usage errors exit 2; --help exits 0' '
