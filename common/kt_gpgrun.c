@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kt_cleanup.h"
@@ -20,6 +21,13 @@
 /* gpg's descriptors, as its arguments name them. */
 #define GPG_STATUS_FD	"3"
 #define GPG_COMMAND_FD	"4"
+
+/* The data pipes: a millisecond of gpg's work (the most an unprivileged
+   process may ask for by default: fs.pipe-max-size). */
+#define PIPE_SIZE	(1024 * 1024)
+/* Below this a transfer is small: nap that long before the next. */
+#define COALESCE_BELOW	(32 * 1024)
+#define COALESCE_NAP_NS	(200 * 1000)
 
 /* Longest status line we keep; longer ones (notation data) are dropped
    whole, never cut and misread. */
@@ -215,7 +223,8 @@ read_stderr(struct run *r)
 	return 0;
 }
 
-static void
+/* Returns the bytes moved. */
+static size_t
 read_input(struct run *r)
 {
 	struct kt_gpg_job *job = r->job;
@@ -224,10 +233,10 @@ read_input(struct run *r)
 	n = read(job->in_fd, ibuf, sizeof(ibuf));
 	if (n == -1) {
 		if (errno == EINTR || errno == EAGAIN)
-			return;
+			return 0;
 		job->read_errno = errno;
 		stop_gpg(r);
-		return;
+		return 0;
 	}
 	job->in_total += n;
 	job->ibeg = 0;
@@ -244,25 +253,30 @@ read_input(struct run *r)
 		job->check_failed = 1;
 		stop_gpg(r);
 	}
+	return (size_t)n;
 }
 
-static void
+static size_t
 write_input(struct run *r)
 {
 	struct kt_gpg_job *job = r->job;
 	ssize_t n;
 
 	n = write(r->gin, ibuf + job->ibeg, job->iend - job->ibeg);
-	if (n > 0)
+	if (n > 0) {
 		job->ibeg += (size_t)n;
-	else if (n == -1 && errno != EINTR && errno != EAGAIN)
+		return (size_t)n;
+	}
+	if (n == -1 && errno != EINTR && errno != EAGAIN)
 		/* gpg stopped reading (EPIPE): it ended or gave up, and its
 		   status lines and exit status say why. */
 		close_fd(&r->gin);
+	return 0;
 }
 
-/* Passes gpg's output on but for the last KT_GPG_HOLDBACK bytes. */
-static int
+/* Passes gpg's output on but for the last KT_GPG_HOLDBACK bytes.
+   Returns the bytes moved; closes the pipe at its end. */
+static size_t
 read_output(struct run *r)
 {
 	struct kt_gpg_job *job = r->job;
@@ -275,23 +289,26 @@ read_output(struct run *r)
 			return 0;
 		err(KT_EXIT_FAIL, "read from gpg");
 	}
-	if (n == 0)
-		return -1;
+	if (n == 0) {
+		close_fd(&r->gout);
+		return 0;
+	}
 	job->out_total += n;
 	total = job->held + (size_t)n;
 	if (total <= KT_GPG_HOLDBACK) {
 		job->held = total;
-		return 0;
+		return (size_t)n;
 	}
 	emit = total - KT_GPG_HOLDBACK;
 	if (kt_write_full(job->out_fd, obuf, emit) == -1) {
 		job->write_errno = errno;
 		stop_gpg(r);
-		return -1;
+		close_fd(&r->gout);
+		return 0;
 	}
 	memmove(obuf, obuf + emit, KT_GPG_HOLDBACK);
 	job->held = KT_GPG_HOLDBACK;
-	return 0;
+	return (size_t)n;
 }
 
 static int
@@ -342,19 +359,23 @@ gpg_argv(const struct kt_gpg_job *job, const char *program)
 	return argv;
 }
 
-static void
+/* Returns whether the data pipes hold PIPE_SIZE. */
+static int
 start(struct run *r)
 {
 	struct kt_gpg_job *job = r->job;
 	const char *program = kt_gpg_program();
 	int in[2], out[2] = { -1, -1 }, er[2], st[2], cmd[2];
-	int fds[5];
+	int fds[5], big;
 	char **argv;
 
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(er, O_CLOEXEC) == -1 ||
 	    pipe2(st, O_CLOEXEC) == -1 || pipe2(cmd, O_CLOEXEC) == -1 ||
 	    (!job->out_direct && pipe2(out, O_CLOEXEC) == -1))
 		err(KT_EXIT_FAIL, "pipe");
+	big = fcntl(in[1], F_SETPIPE_SZ, PIPE_SIZE) >= PIPE_SIZE &&
+	    (job->out_direct || fcntl(out[0], F_SETPIPE_SZ, PIPE_SIZE) >=
+	    PIPE_SIZE);
 	if (nonblocking(in[1]) == -1 || nonblocking(er[0]) == -1 ||
 	    nonblocking(st[0]) == -1 ||
 	    (!job->out_direct && nonblocking(out[0]) == -1))
@@ -382,19 +403,22 @@ start(struct run *r)
 	r->gerr = er[0];
 	r->gstatus = st[0];
 	r->gcmd = cmd[1];
+	return big;
 }
 
 void
 kt_gpg_run(struct kt_gpg_job *job)
 {
 	enum { IN, GIN, GOUT, STATUS, ERR, N };
+	static const struct timespec nap = { 0, COALESCE_NAP_NS };
 	struct run r;
 	struct pollfd pfd[N];
-	int what[N], n, i;
+	int what[N], n, i, big_pipes;
+	size_t moved, got;
 
 	memset(&r, 0, sizeof(r));
 	r.job = job;
-	start(&r);
+	big_pipes = start(&r);
 	for (;;) {
 		n = 0;
 		if (r.gin != -1 && job->ibeg < job->iend) {
@@ -431,20 +455,20 @@ kt_gpg_run(struct kt_gpg_job *job)
 		}
 		/* Readiness, an error or a hang-up: the read or write
 		   tells which. */
+		moved = 0;
 		for (i = 0; i < n; i++) {
 			if (pfd[i].revents == 0)
 				continue;
+			got = 0;
 			switch (what[i]) {
 			case IN:
-				read_input(&r);
+				got = read_input(&r);
 				break;
 			case GIN:
-				if (r.gin != -1)
-					write_input(&r);
+				got = r.gin != -1 ? write_input(&r) : 0;
 				break;
 			case GOUT:
-				if (r.gout != -1 && read_output(&r) == -1)
-					close_fd(&r.gout);
+				got = r.gout != -1 ? read_output(&r) : 0;
 				break;
 			case STATUS:
 				if (read_status(&r) == -1)
@@ -455,7 +479,16 @@ kt_gpg_run(struct kt_gpg_job *job)
 					close_fd(&r.gerr);
 				break;
 			}
+			if (got > moved)
+				moved = got;
 		}
+		/* gpg reads 8 KiB and writes 4 KiB at a time: woken for
+		   each, we would take turns with it, one page per context
+		   switch.  When little moved, let the pipes fill (or drain)
+		   for a moment, unwatched; they hold a millisecond of gpg's
+		   work. */
+		if (big_pipes && moved > 0 && moved < COALESCE_BELOW)
+			nanosleep(&nap, NULL);
 	}
 	close_fd(&r.gin);
 	close_fd(&r.gcmd);
