@@ -1,8 +1,9 @@
 #!/bin/sh
 # bench-seal.sh: kt-seal and kt-unseal next to the gpg CLI with the same
 # settings, on the same input, in one run.  Prints throughput, the ratio
-# (ours / gpg's throughput: above 1 is faster) and the peak RSS of each
-# process (gpg's own child is not counted for ours: gpgme runs it detached).
+# (ours / gpg's throughput: above 1 is faster) and peak RSS.  The RSS is
+# that of the largest process of the command: for kt-seal and kt-unseal,
+# which run gpg as their child, the larger of the two (gpg's, as a rule).
 #
 #   sh bench/bench-seal.sh [BUILD-DIR]      (default: ./_build)
 #   SIZE_MB=1024 by default; TMPDIR is where data and messages go.
