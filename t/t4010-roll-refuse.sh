@@ -18,12 +18,16 @@ refused () {
 	roll_no_temps out
 }
 
-# cuts FILE OFFSET...: FILE cut at each OFFSET is refused.
+# cuts FILE OFFSET...: FILE cut at each OFFSET (below its size: the
+# whole file is no cut) is refused.
 cuts () {
 	cuts_f_=$1
+	cuts_size_=$(wc -c <"$cuts_f_")
 	shift
 	for cuts_at_
 	do
+		test "$cuts_at_" -lt "$cuts_size_" ||
+			{ echo "cut at $cuts_at_ is no cut of $cuts_size_ bytes"; return 1; }
 		head -c "$cuts_at_" "$cuts_f_" >cut &&
 		refused cut || { echo "cut at $cuts_at_ was not refused"; return 1; }
 	done
@@ -94,7 +98,7 @@ test_expect_success 'a tar cut at block boundaries, in headers and in data is re
 	size=$(wc -c <x.tar) &&
 	offsets="1 100 511 512 513 1024 1536 2048" &&
 	at=4096 &&
-	while test $at -lt $size
+	while test $((at + 17)) -lt $size
 	do
 		offsets="$offsets $at $((at + 17))" &&
 		at=$((at + 1536 + $(roll_random 3000)))
