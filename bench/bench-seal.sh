@@ -41,12 +41,12 @@ run() {
 row() { # label gpg-line ours-line
 	set -- "$1" $2 $3
 	awk -v l="$1" -v gs="$3" -v gr="$4" -v os="$6" -v or="$7" -v mb="$size_mb" \
-	'BEGIN { printf "%-34s %7.0f MB/s %6.1f MiB | %7.0f MB/s %6.1f MiB | %5.2fx\n",
+	'BEGIN { printf "%-38s %7.0f MB/s %6.1f MiB | %7.0f MB/s %6.1f MiB | %5.2fx\n",
 		l, mb / gs, gr / 1024, mb / os, or / 1024, gs / os }'
 }
 
 gpg_e="gpg --batch -q --yes --trust-model always -r $fpr -e"
-printf '%-34s %23s | %23s | %s\n' "" "gpg CLI" "kt-tools" "ratio"
+printf '%-38s %23s | %23s | %s\n' "" "gpg CLI" "kt-tools" "ratio"
 
 g=$(run gpg "$gpg_e -z 0 <$work/data >$work/g.gpg")
 k=$(run kt "kt-seal --no-compress -r $fpr <$work/data >$work/k.gpg")
