@@ -37,8 +37,7 @@ struct options {
 	const char *recipients[MAX_KEYS];
 	int nrecipients;
 	const char *signer;
-	const char *passphrase_file;
-	int passphrase_fd;
+	struct kt_secret_source pass_src;
 };
 
 static void __attribute__((noreturn))
@@ -157,11 +156,7 @@ find_key(gpgme_ctx_t ctx, const char *name, int for_signing,
 static void
 load_passphrase(const struct options *o, struct kt_secret *pass)
 {
-	if (o->passphrase_file != NULL)
-		kt_secret_from_file(pass, o->passphrase_file);
-	else if (o->passphrase_fd != -1)
-		kt_secret_from_fd(pass, o->passphrase_fd);
-	else if (o->symmetric &&
+	if (!kt_secret_load(pass, &o->pass_src) && o->symmetric &&
 	    kt_secret_prompt(pass, "Passphrase for the sealed stream: ", 1)
 	    == -1)
 		errx(KT_EXIT_USAGE, "--symmetric needs a passphrase and there "
@@ -371,7 +366,7 @@ main(int argc, char *argv[])
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct options o = { .passphrase_fd = -1 };
+	struct options o = { .pass_src = KT_SECRET_SOURCE_NONE };
 	int ch;
 
 	kt_init();
@@ -409,10 +404,10 @@ main(int argc, char *argv[])
 			o.no_compress = 1;
 			break;
 		case OPT_PASSFILE:
-			o.passphrase_file = optarg;
+			o.pass_src.file = optarg;
 			break;
 		case OPT_PASSFD:
-			o.passphrase_fd = kt_secret_parse_fd(optarg);
+			o.pass_src.fd = kt_secret_parse_fd(optarg);
 			break;
 		case 'h':
 			usage(KT_EXIT_OK);
@@ -429,9 +424,7 @@ main(int argc, char *argv[])
 		    "--symmetric");
 	if (o.signer != NULL && !o.sign)
 		errx(KT_EXIT_USAGE, "-u needs -s");
-	if (o.passphrase_file != NULL && o.passphrase_fd != -1)
-		errx(KT_EXIT_USAGE, "--passphrase-file and --passphrase-fd "
-		    "exclude each other");
+	kt_secret_source_check(&o.pass_src);
 	if (isatty(STDOUT_FILENO) && !o.armor)
 		errx(KT_EXIT_USAGE, "refusing to write a binary message to a "
 		    "terminal: redirect standard output or use -a");

@@ -37,8 +37,7 @@
 
 struct options {
 	const char *homedir;
-	const char *passphrase_file;
-	int passphrase_fd;
+	struct kt_secret_source pass_src;
 	char *signers[MAX_SIGNERS];	/* normalised fingerprints */
 	int nsigners;
 	const char *output;
@@ -425,15 +424,6 @@ fail(const struct options *o, const struct kt_gpg_job *job,
 }
 
 static void
-load_passphrase(const struct options *o, struct kt_secret *pass)
-{
-	if (o->passphrase_file != NULL)
-		kt_secret_from_file(pass, o->passphrase_file);
-	else if (o->passphrase_fd != -1)
-		kt_secret_from_fd(pass, o->passphrase_fd);
-}
-
-static void
 unseal(const struct options *o)
 {
 	static struct unseal_status st;
@@ -445,7 +435,7 @@ unseal(const struct options *o)
 	off_t plain;
 	int n = 0;
 
-	load_passphrase(o, &pass);
+	(void)kt_secret_load(&pass, &o->pass_src);
 	job.homedir = o->homedir;
 	job.pass = pass.buf != NULL ? &pass : NULL;
 	if (o->stream) {
@@ -530,7 +520,7 @@ main(int argc, char *argv[])
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct options o = { .passphrase_fd = -1 };
+	struct options o = { .pass_src = KT_SECRET_SOURCE_NONE };
 	int ch;
 
 	kt_init();
@@ -550,10 +540,10 @@ main(int argc, char *argv[])
 			o.homedir = optarg;
 			break;
 		case OPT_PASSFILE:
-			o.passphrase_file = optarg;
+			o.pass_src.file = optarg;
 			break;
 		case OPT_PASSFD:
-			o.passphrase_fd = kt_secret_parse_fd(optarg);
+			o.pass_src.fd = kt_secret_parse_fd(optarg);
 			break;
 		case OPT_SIGNER:
 			if (o.nsigners == MAX_SIGNERS)
@@ -574,9 +564,7 @@ main(int argc, char *argv[])
 		usage(KT_EXIT_USAGE);
 	if (o.output != NULL && o.stream)
 		errx(KT_EXIT_USAGE, "-o and --stream exclude each other");
-	if (o.passphrase_file != NULL && o.passphrase_fd != -1)
-		errx(KT_EXIT_USAGE, "--passphrase-file and --passphrase-fd "
-		    "exclude each other");
+	kt_secret_source_check(&o.pass_src);
 
 	unseal(&o);
 	while (o.nsigners > 0)

@@ -100,6 +100,26 @@ kt_secret_parse_fd(const char *arg)
 }
 
 void
+kt_secret_source_check(const struct kt_secret_source *src)
+{
+	if (src->file != NULL && src->fd != -1)
+		errx(KT_EXIT_USAGE, "--passphrase-file and --passphrase-fd "
+		    "exclude each other");
+}
+
+int
+kt_secret_load(struct kt_secret *s, const struct kt_secret_source *src)
+{
+	if (src->file != NULL)
+		kt_secret_from_file(s, src->file);
+	else if (src->fd != -1)
+		kt_secret_from_fd(s, src->fd);
+	else
+		return 0;
+	return 1;
+}
+
+void
 kt_secret_from_fd(struct kt_secret *s, int fd)
 {
 	char name[32];
