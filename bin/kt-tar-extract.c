@@ -705,12 +705,9 @@ write_file(struct kt_tar_reader *r, struct archive_entry *e, int ai,
     int pfd, const char *base, const char *name)
 {
 	struct timespec times[2];
-	const void *buf;
 	struct stat sb;
-	la_int64_t off, pos = 0;
-	size_t size;
 	mode_t mode = archive_entry_perm(e) & 0777, cmode;
-	int fd, rc, flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	int fd, flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC;
 
 	/* Created with its final mode when the umask lets it (nobody else
@@ -727,21 +724,7 @@ write_file(struct kt_tar_reader *r, struct archive_entry *e, int ai,
 	}
 	if (fd == -1)
 		fail(KT_EXIT_FAIL, "%s: %s", name, strerror(errno));
-	for (;;) {
-		rc = archive_read_data_block(r->a, &buf, &size, &off);
-		if (rc == ARCHIVE_EOF)
-			break;
-		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-			kt_tar_reader_fail(r);
-		/* A hole of a sparse file. */
-		if (off != pos && lseek(fd, off, SEEK_SET) == -1)
-			fail(KT_EXIT_FAIL, "%s: %s", name, strerror(errno));
-		if (kt_write_full(fd, buf, size) == -1)
-			fail(KT_EXIT_FAIL, "%s: %s", name, strerror(errno));
-		pos = off + (la_int64_t)size;
-	}
-	if (pos < archive_entry_size(e) &&
-	    ftruncate(fd, archive_entry_size(e)) == -1)
+	if (kt_tar_reader_data_to_fd(r, e, fd) == -1)
 		fail(KT_EXIT_FAIL, "%s: %s", name, strerror(errno));
 	if ((x.o->same_owner || x.o->numeric_owner) &&
 	    fchown(fd, archive_write_disk_uid(x.areas[ai].disk,
@@ -1150,7 +1133,7 @@ kt_tar_extract(const struct kt_tar_opts *o)
 	struct kt_tar_reader *r;
 	struct archive_entry *e;
 	uint64_t members = 0;
-	int i, rc;
+	int i;
 
 	x.o = o;
 	if (isatty(STDIN_FILENO))
@@ -1176,17 +1159,10 @@ kt_tar_extract(const struct kt_tar_opts *o)
 		x.disk_flags |= ARCHIVE_EXTRACT_OWNER;
 
 	r = kt_tar_reader_open();
-	while ((rc = archive_read_next_header(r->a, &e)) == ARCHIVE_OK ||
-	    rc == ARCHIVE_WARN) {
-		if (rc == ARCHIVE_WARN)
-			warnx("%s: %s", archive_entry_pathname(e) != NULL ?
-			    archive_entry_pathname(e) : "(no name)",
-			    archive_error_string(r->a));
+	while (kt_tar_reader_next(r, &e)) {
 		stage(r, e);
 		members++;
 	}
-	if (rc != ARCHIVE_EOF)
-		kt_tar_reader_fail(r);
 	kt_tar_reader_finish(r);
 	/* Directory modes and times in the staging areas. */
 	for (i = 0; i < x.nareas; i++) {

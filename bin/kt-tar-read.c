@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -173,6 +174,51 @@ kt_tar_reader_open(void)
 	    ARCHIVE_OK)
 		kt_tar_reader_fail(r);
 	return r;
+}
+
+int
+kt_tar_reader_next(struct kt_tar_reader *r, struct archive_entry **e)
+{
+	int rc;
+
+	rc = archive_read_next_header(r->a, e);
+	if (rc == ARCHIVE_EOF)
+		return 0;
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+		kt_tar_reader_fail(r);
+	if (rc == ARCHIVE_WARN)
+		warnx("%s: %s", archive_entry_pathname(*e) != NULL ?
+		    archive_entry_pathname(*e) : "(no name)",
+		    archive_error_string(r->a));
+	return 1;
+}
+
+int
+kt_tar_reader_data_to_fd(struct kt_tar_reader *r, struct archive_entry *e,
+    int fd)
+{
+	const void *buf;
+	la_int64_t off, pos = 0;
+	size_t size;
+	int rc;
+
+	for (;;) {
+		rc = archive_read_data_block(r->a, &buf, &size, &off);
+		if (rc == ARCHIVE_EOF)
+			break;
+		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+			kt_tar_reader_fail(r);
+		/* A hole of a sparse file. */
+		if (off != pos && lseek(fd, off, SEEK_SET) == -1)
+			return -1;
+		if (kt_write_full(fd, buf, size) == -1)
+			return -1;
+		pos = off + (la_int64_t)size;
+	}
+	if (pos < archive_entry_size(e) &&
+	    ftruncate(fd, archive_entry_size(e)) == -1)
+		return -1;
+	return 0;
 }
 
 void

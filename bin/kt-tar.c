@@ -194,14 +194,8 @@ list(void)
 {
 	struct kt_tar_reader *r = kt_tar_reader_open();
 	struct archive_entry *e;
-	int rc;
 
-	while ((rc = archive_read_next_header(r->a, &e)) == ARCHIVE_OK ||
-	    rc == ARCHIVE_WARN) {
-		if (rc == ARCHIVE_WARN)
-			warnx("%s: %s", archive_entry_pathname(e) != NULL ?
-			    archive_entry_pathname(e) : "(no name)",
-			    archive_error_string(r->a));
+	while (kt_tar_reader_next(r, &e)) {
 		if (archive_entry_pathname(e) == NULL)
 			kt_tar_die(KT_EXIT_INTEGRITY, "standard input: a "
 			    "member has no name");
@@ -216,8 +210,6 @@ list(void)
 	}
 	if (ferror(stdout))
 		kt_close_stdout_or_die();
-	if (rc != ARCHIVE_EOF)
-		kt_tar_reader_fail(r);
 	kt_tar_reader_finish(r);
 	kt_tar_reader_free(r);
 }
@@ -230,30 +222,8 @@ static void
 spool_member(struct kt_tar_reader *r, struct archive_entry *e, int fd,
     const char *name)
 {
-	const void *buf;
-	la_int64_t off, pos = 0;
-	size_t size;
-	int rc;
-
-	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1)
-		kt_tar_die(KT_EXIT_FAIL, "spool file: %s", strerror(errno));
-	for (;;) {
-		rc = archive_read_data_block(r->a, &buf, &size, &off);
-		if (rc == ARCHIVE_EOF)
-			break;
-		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-			kt_tar_reader_fail(r);
-		/* A hole of a sparse file. */
-		if (off != pos && lseek(fd, off, SEEK_SET) == -1)
-			kt_tar_die(KT_EXIT_FAIL, "spool file: %s",
-			    strerror(errno));
-		if (kt_write_full(fd, buf, size) == -1)
-			kt_tar_die(KT_EXIT_FAIL, "spool file for %s: %s", name,
-			    strerror(errno));
-		pos = off + (la_int64_t)size;
-	}
-	if (pos < archive_entry_size(e) &&
-	    ftruncate(fd, archive_entry_size(e)) == -1)
+	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1 ||
+	    kt_tar_reader_data_to_fd(r, e, fd) == -1)
 		kt_tar_die(KT_EXIT_FAIL, "spool file for %s: %s", name,
 		    strerror(errno));
 }
@@ -287,7 +257,7 @@ extract_to_stdout(const char *arg)
 	const char *why, *kind = NULL;
 	char *want, *rel, *link = NULL;
 	uint64_t size = 0;
-	int rc, fd = -1, found = 0;
+	int fd = -1, found = 0;
 
 	/* Member names have no leading slash: ignore one given. */
 	while (*arg == '/')
@@ -298,12 +268,7 @@ extract_to_stdout(const char *arg)
 		errx(KT_EXIT_USAGE, "--to-stdout needs the name of a member");
 
 	r = kt_tar_reader_open();
-	while ((rc = archive_read_next_header(r->a, &e)) == ARCHIVE_OK ||
-	    rc == ARCHIVE_WARN) {
-		if (rc == ARCHIVE_WARN)
-			warnx("%s: %s", archive_entry_pathname(e) != NULL ?
-			    archive_entry_pathname(e) : "(no name)",
-			    archive_error_string(r->a));
+	while (kt_tar_reader_next(r, &e)) {
 		if (archive_entry_pathname(e) == NULL)
 			kt_tar_die(KT_EXIT_INTEGRITY, "standard input: a "
 			    "member has no name");
@@ -334,8 +299,6 @@ extract_to_stdout(const char *arg)
 		}
 		free(rel);
 	}
-	if (rc != ARCHIVE_EOF)
-		kt_tar_reader_fail(r);
 	kt_tar_reader_finish(r);
 
 	if (!found)

@@ -66,7 +66,19 @@ struct kt_tar_reader {
 
 struct kt_tar_reader *kt_tar_reader_open(void);
 
-/* After archive_read_next_header() said ARCHIVE_EOF: reads the rest of
+/* The next member's header in *E, with libarchive's warning about it
+   printed: returns 1, or 0 at the end of the members; exits through
+   kt_tar_reader_fail() when the archive cannot be read. */
+int kt_tar_reader_next(struct kt_tar_reader *, struct archive_entry **e);
+
+/* Writes the data of the member E heads to FD, from FD's offset 0 (holes
+   of a sparse member as holes).  Exits through kt_tar_reader_fail() when
+   the archive cannot be read; returns 0, or -1 with errno set when
+   writing FD fails. */
+int kt_tar_reader_data_to_fd(struct kt_tar_reader *, struct archive_entry *e,
+    int fd);
+
+/* After kt_tar_reader_next() returned 0: reads the rest of
    the input through the checker and exits unless the archive is complete
    (end-of-archive marker, and the manifest when kt-tar made it). */
 void kt_tar_reader_finish(struct kt_tar_reader *);
