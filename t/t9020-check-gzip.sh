@@ -7,6 +7,7 @@ too, down to a kt-tar manifest.  Cuts, flipped bits and junk after the
 end are refused.'
 
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/t9010/lib-check.sh"
 
 MKKT=$TEST_DIRECTORY/t9010/mkkt.py
 
@@ -17,22 +18,6 @@ then
 else
 	TRIES=150
 fi
-
-# refuses [--grep RE] FILE [OPTIONS]: exit 3, one message matching RE.
-refuses () {
-	refuses_re_=.
-	if test "$1" = --grep
-	then
-		refuses_re_=$2
-		shift 2
-	fi
-	refuses_f_=$1
-	shift
-	test_expect_code 3 kt-check-stream "$@" <"$refuses_f_" >refuses.out \
-		2>refuses.err &&
-	test_line_count = 1 refuses.err &&
-	grep -e "$refuses_re_" refuses.err
-}
 
 test_expect_success 'setup' '
 	mkdir -p tree/d &&

@@ -8,6 +8,7 @@ complete; cut anywhere it is not, and a message that stops at a packet
 boundary is refused too.'
 
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/t9010/lib-check.sh"
 . "$TEST_DIRECTORY/lib-gpg.sh"
 
 if ! test_have_prereq GPG
@@ -22,21 +23,6 @@ then
 else
 	TRIES=120
 fi
-
-refuses () {
-	refuses_re_=.
-	if test "$1" = --grep
-	then
-		refuses_re_=$2
-		shift 2
-	fi
-	refuses_f_=$1
-	shift
-	test_expect_code 3 kt-check-stream "$@" <"$refuses_f_" >refuses.out \
-		2>refuses.err &&
-	test_line_count = 1 refuses.err &&
-	grep -e "$refuses_re_" refuses.err
-}
 
 # cuts_refused FILE: about $TRIES cuts from byte 12 to the last byte,
 # each refused (exit 3) as the format FILE has.

@@ -8,6 +8,7 @@ inside its completion trailer or at a statement boundary, it is not; the
 as one.'
 
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/t9010/lib-check.sh"
 . "$TEST_DIRECTORY/lib-pg.sh"
 
 if ! test_have_prereq PG
@@ -22,21 +23,6 @@ then
 else
 	TRIES=150
 fi
-
-refuses () {
-	refuses_re_=.
-	if test "$1" = --grep
-	then
-		refuses_re_=$2
-		shift 2
-	fi
-	refuses_f_=$1
-	shift
-	test_expect_code 3 kt-check-stream "$@" <"$refuses_f_" >refuses.out \
-		2>refuses.err &&
-	test_line_count = 1 refuses.err &&
-	grep -e "$refuses_re_" refuses.err
-}
 
 # cuts_refused FILE: about $TRIES cuts, and every one of the last 200
 # bytes, each refused as a cut dump.
