@@ -18,7 +18,6 @@ then
 	test_done
 fi
 
-HOST=$(uname -n | tr . _)
 STAMP='[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]_[0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
 
 test_expect_success 'setup: keys, a keytrustee database, a parcel-based server' '

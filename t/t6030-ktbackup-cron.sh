@@ -26,8 +26,6 @@ then
 	test_done
 fi
 
-HOST=$(uname -n | tr . _)
-
 # cron_command LINE ROOT [PREFIX]: LINE with ktbackup for the script path,
 # --root and --allow-root added, PREFIX (an assignment) before it.
 cron_command () {

@@ -18,8 +18,6 @@ then
 	test_done
 fi
 
-HOST=$(uname -n | tr . _)
-
 test_expect_success 'setup: keys, a database, a server' '
 	gpg_setup &&
 	gpg_setup_backup_key &&

@@ -19,8 +19,6 @@ then
 	test_done
 fi
 
-HOST=$(uname -n | tr . _)
-
 # host_state: everything a restore could touch.
 host_state () {
 	kt_tree r &&

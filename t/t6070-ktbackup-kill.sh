@@ -28,8 +28,6 @@ TARGETS='ktbackup kt-collect kt-pgdump-wrap pg_dump kt-tar kt-seal gpg kt-roll'
 HANG_S=15
 MARKER=KT-CLEARTEXT-MARKER-7f3a9c
 OUT=r/var/lib/keytrustee
-HOST=$(uname -n | tr . _)
-
 # ms: milliseconds since the epoch.
 ms () {
 	echo $(( $(date +%s%N) / 1000000 ))

@@ -8,6 +8,10 @@ KMS_CONF=var/lib/kms-keytrustee/keytrustee/.keytrustee
 KTS_PARCEL=opt/cloudera/parcels/KEYTRUSTEE_SERVER
 KMS_PARCEL=opt/cloudera/parcels/KEYTRUSTEE
 
+# The host name as ktbackup and kt-roll put it in file names (the seed's
+# kts01_example_com).
+HOST=$(uname -n | tr . _)
+
 # The seed's crontab lines, word for word.
 SEED_CRON_KTS="*/30 * * * * /opt/cloudera/parcels/KEYTRUSTEE_SERVER/bin/ktbackup.sh --gpg-recipient='John Doe' --quiet --output=/tmp/backups --roll=10"
 SEED_CRON_KMS="*/30 * * * * /opt/cloudera/parcels/KEYTRUSTEE/bin/ktbackup.sh --gpg-recipient='John Doe' --quiet --output=/tmp/backups --roll=10"
@@ -157,7 +161,7 @@ kt_check_backup () {
 		(cd unpacked && find . ! -type d) >members &&
 		grep -v "^./$KTS_CONF/" members >dumps &&
 		test_line_count = 1 dumps &&
-		grep "^./var/lib/keytrustee/kts_bak_$(uname -n | tr . _)_[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]_[0-9][0-9]-[0-9][0-9]-[0-9][0-9]\.sql\$" dumps &&
+		grep "^./var/lib/keytrustee/kts_bak_${HOST}_[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]_[0-9][0-9]-[0-9][0-9]-[0-9][0-9]\.sql\$" dumps &&
 		test_file_mode "unpacked/$(cat dumps)" 600 &&
 		kt_load_dump "unpacked/$(cat dumps)" kt_verify &&
 		pg_table_digest keytrustee >db.expect &&
