@@ -14,14 +14,7 @@
 set -u
 
 prog=ktbackup
-# The filters installed beside this script come first; cron's PATH is
-# /usr/bin:/bin.
-case $0 in
-*/*) PATH=${0%/*}:$PATH ;;
-esac
-PATH=$PATH:/usr/local/bin:/usr/bin:/bin
-export PATH
-umask 077
+# @kt_sh_lib@
 
 usage() {
 	cat <<'EOF'
@@ -30,14 +23,6 @@ usage: ktbackup [-c confdir] [--database-port=port] [--gpg-recipient=recipient].
                 [--kms] [--sign-with=key] [--homedir=dir] [--root=dir] [--allow-root]
 EOF
 }
-
-die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
-usage_error() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
-say() { test "$verbosity" -ge 1 && printf '%s: %s\n' "$prog" "$*" >&2; return 0; }
-narrate() { test "$verbosity" -ge 2 && printf '%s: %s\n' "$prog" "$*" >&2; return 0; }
-
-# Quote a word for sh, so that recipients with spaces survive eval.
-quote() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
 
 confdir= port= output= roll= roll_set= root=/ kms= cleartext= homedir= allow_root=
 sign_with= recipients= nrecipients=0 verbosity=1

@@ -12,12 +12,7 @@
 set -u
 
 prog=ktrestore
-case $0 in
-*/*) PATH=${0%/*}:$PATH ;;
-esac
-PATH=$PATH:/usr/local/bin:/usr/bin:/bin
-export PATH
-umask 077
+# @kt_sh_lib@
 
 usage() {
 	cat <<'EOF'
@@ -28,11 +23,6 @@ EOF
 }
 
 # Exit status: 1 failure, 2 usage, 3 the backup does not verify.
-die() { printf '%s: %s\n' "$prog" "$1" >&2; exit "${2:-1}"; }
-usage_error() { printf '%s: %s\n' "$prog" "$*" >&2; usage >&2; exit 2; }
-say() { test "$verbosity" -ge 1 && printf '%s: %s\n' "$prog" "$*" >&2; return 0; }
-narrate() { test "$verbosity" -ge 2 && printf '%s: %s\n' "$prog" "$*" >&2; return 0; }
-quote() { printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
 
 confdir= port=11381 root=/ kms= homedir= passfile= signers= mode=restore
 verbosity=1
