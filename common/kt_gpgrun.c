@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kt_cleanup.h"
 #include "kt_err.h"
 #include "kt_gpg.h"
 #include "kt_gpgrun.h"
@@ -495,7 +494,6 @@ kt_gpg_run(struct kt_gpg_job *job)
 	job->wait_status = kt_proc_wait(&r.gpg);
 	if (job->wait_status == -1)
 		err(KT_EXIT_FAIL, "waiting for gpg");
-	kt_cleanup_forget_child(r.gpg.pid);
 }
 
 void

@@ -220,6 +220,10 @@ kt_proc_wait(struct kt_proc *p)
 	}
 	while ((r = waitpid(p->pid, &status, 0)) == -1 && errno == EINTR)
 		;
+	/* Reaped, its pid is free for anyone: kt_cleanup must not kill it
+	   at our exit. */
+	if (r != -1)
+		kt_cleanup_forget_child(p->pid);
 	p->pid = -1;
 	return r == -1 ? -1 : status;
 }

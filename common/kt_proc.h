@@ -63,7 +63,8 @@ void kt_proc_kill(const struct kt_proc *, int sig);
 
 /*
  * Waits for the child (EINTR retried), closes the pipe ends still open,
- * and returns its wait status, or -1 with errno set.
+ * takes it off kt_cleanup's list of children to kill at exit, and returns
+ * its wait status, or -1 with errno set.
  */
 int kt_proc_wait(struct kt_proc *);
 
