@@ -144,6 +144,13 @@ whole () {
 	rm -rf w
 }
 
+# before_trial: what check_trial compares against.
+before_trial () {
+	kt_backups $OUT >backups.before &&
+	outside_state >outside.before &&
+	find $OUT -maxdepth 1 -name ".kt-roll.*" | sort >temps.before
+}
+
 # check_trial TARGET: see test_description.
 check_trial () {
 	rc=$(cat rc)
@@ -162,7 +169,11 @@ check_trial () {
 		echo "cleartext left behind"
 		return 1
 	fi
-	find $OUT -maxdepth 1 -name ".kt-roll.*" >temps
+	# A temporary file that a killed kt-roll left in an earlier trial
+	# stays until a kt-roll runs again (this trial's may have been
+	# killed before it started): only new ones count.
+	find $OUT -maxdepth 1 -name ".kt-roll.*" | sort >temps.after
+	LC_ALL=C comm -13 temps.before temps.after >temps
 	if test "$1" != kt-roll
 	then
 		test_line_count = 0 temps || return 1
@@ -223,8 +234,7 @@ test_expect_success 'setup: a server with a few megabytes of keys and database' 
 '
 
 test_expect_success 'an undisturbed run, watched, stores a whole backup' '
-	kt_backups $OUT >backups.before &&
-	outside_state >outside.before &&
+	before_trial &&
 	calibrate &&
 	stored=0 refused=0 &&
 	check_trial none &&
@@ -243,8 +253,7 @@ trials () {
 		target=$(echo "$@" | cut -d" " -f$((n % $# + 1))) &&
 		delay=$(random $(( $(cat life.$target) + 1 ))) &&
 		n=$((n + 1)) &&
-		kt_backups $OUT >backups.before &&
-		outside_state >outside.before &&
+		before_trial &&
 		run_trial "$target" "$delay" &&
 		landed=$((landed + killed)) &&
 		check_trial "$target" || {
@@ -319,8 +328,7 @@ dead_stage () {
 	rm dead/$1 &&
 	printf "#!/bin/sh\nkill -9 \$\$\n" >dead/$1 &&
 	chmod +x dead/$1 &&
-	kt_backups $OUT >backups.before &&
-	outside_state >outside.before &&
+	before_trial &&
 	rm -f rc stdout &&
 	PATH=$PWD/dead:$PATH dead/ktbackup --allow-root --root=r \
 		--gpg-recipient="John Doe" -q >stdout 2>stderr
@@ -345,8 +353,7 @@ test_expect_success 'kt-collect dead before its first byte: nothing stored' '
 '
 
 test_expect_success 'the next run succeeds and sweeps what a killed kt-roll left' '
-	kt_backups $OUT >backups.before &&
-	outside_state >outside.before &&
+	before_trial &&
 	run_trial &&
 	test "$(cat rc)" = 0 &&
 	check_trial none &&
