@@ -40,4 +40,24 @@ do
 	"
 done
 
+# Every cross-reference to one of our pages, in the pages and in the
+# README, names the section that page is in: "ktbackup 1" would send a
+# reader to a page that does not exist.
+test_expect_success 'every reference to a kt page names its section' '
+	for page in "$top_srcdir"/man/*.[18]
+	do
+		grep -o "Xr kt[-a-z]* [0-9]" "$page" |
+			sed "s/^Xr/$(basename "$page"):/"
+	done >refs &&
+	grep -o "kt[-a-z]*([0-9])" "$top_srcdir"/README |
+		sed "s/^\\(.*\\)(\\([0-9]\\))$/README: \\1 \\2/" >>refs &&
+	test -s refs &&
+	while read -r where name section
+	do
+		test -f "$top_srcdir/man/$name.$section" ||
+		echo "$where $name($section): no such page"
+	done <refs >bad &&
+	test_line_count = 0 bad || { cat bad; false; }
+'
+
 test_done
