@@ -94,7 +94,7 @@ on_signal(int sig)
 		kill(stoppable, SIGTERM);
 }
 
-static void drop_throwaway(void);
+static int drop_throwaway(void);
 
 static void
 raise_caught(void)
@@ -211,6 +211,19 @@ fields(char *line, char **f, int max)
 	return n;
 }
 
+struct target {
+	int exists;
+};
+
+static void
+exists_line(void *arg, char *line)
+{
+	struct target *t = arg;
+
+	(void)line;
+	t->exists = 1;
+}
+
 struct sessions {
 	int n;
 	char text[2048];
@@ -259,43 +272,96 @@ refuse_if_in_use(const char *db, const char *after)
 	exit(KT_EXIT_FAIL);
 }
 
-static void
-drop_database(const char *name)
+/*
+ * A database holding subscriptions cannot be dropped, and DROP
+ * SUBSCRIPTION would drop the replication slot on the publisher, which
+ * belongs to the live database: each subscription is disabled, detached
+ * from its slot, then dropped.  That runs in the database itself, where
+ * subscriptions are named.
+ */
+static const char detach_subscriptions_sql[] =
+    "SELECT format('ALTER SUBSCRIPTION %I DISABLE', subname)\n"
+    "  FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database\n"
+    "  WHERE datname = current_database())\n"
+    "\\gexec\n"
+    "SELECT format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname)\n"
+    "  FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database\n"
+    "  WHERE datname = current_database())\n"
+    "\\gexec\n"
+    "SELECT format('DROP SUBSCRIPTION %I', subname)\n"
+    "  FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database\n"
+    "  WHERE datname = current_database())\n"
+    "\\gexec\n";
+
+/*
+ * Drops NAME, one of ours (FORCE: ending a session we may have left
+ * behind) or the old database --drop-old names.  Returns 0, or -1 with
+ * the cause in E.
+ */
+static int
+drop_db(const char *name, int force, char *e, size_t elen)
 {
+	const char *maint = maintenance_db(name);
 	const char *vars[] = { NULL, NULL };
-	char e[4096], *v;
+	struct target subs = { 0 };
 	int r;
 
-	v = xasprintf("name=%s", name);
-	vars[0] = v;
-	/* FORCE (13 and later) ends a session we may have left behind; the
-	   databases we drop are only ever our own. */
-	r = pg_query(&pg, maintenance_db(name), vars,
-	    pg.server_version >= 130000 ?
-	    "DROP DATABASE IF EXISTS :\"name\" WITH (FORCE);\n" :
-	    "DROP DATABASE IF EXISTS :\"name\";\n", NULL, NULL, e, sizeof(e));
-	free(v);
-	if (r == -1)
-		warnx("could not drop database %s: %s; drop it by hand", name,
-		    pg_is_connect_error(e) ?
-		    pg_connect_error(&pg, maintenance_db(name), e) :
-		    pg_error_line(e));
-	else
+	vars[0] = xasprintf("name=%s", name);
+	/* pg_subscription is shared: asked from outside, so that a
+	   database without subscriptions is not connected to. */
+	r = pg_query(&pg, maint, vars, "SELECT 1 FROM pg_subscription "
+	    "WHERE subdbid = (SELECT oid FROM pg_database "
+	    "WHERE datname = :'name') LIMIT 1;\n", exists_line, &subs, e,
+	    elen);
+	if (r == 0 && subs.exists) {
+		r = pg_query(&pg, name, NULL, detach_subscriptions_sql, NULL,
+		    NULL, e, elen);
+		if (r == 0)
+			kt_verbose("dropped the subscriptions of database %s, "
+			    "detached from their slots", name);
+	}
+	if (r == 0)
+		r = pg_query(&pg, maint, vars, force &&
+		    pg.server_version >= 130000 ?
+		    "DROP DATABASE IF EXISTS :\"name\" WITH (FORCE);\n" :
+		    "DROP DATABASE IF EXISTS :\"name\";\n", NULL, NULL, e, elen);
+	free((char *)vars[0]);
+	if (r == 0)
 		kt_verbose("dropped database %s", name);
+	return r;
 }
 
-/* Drops the throwaway database, if any, whatever else failed. */
-static void
+/* A failure of drop_db() as one line. */
+static const char *
+drop_error(const char *name, const char *e)
+{
+	return pg_is_connect_error(e) ?
+	    pg_connect_error(&pg, maintenance_db(name), e) : pg_error_line(e);
+}
+
+/* Drops the throwaway database, if any, whatever else failed.  Returns
+   0, or -1 when it is left behind (and said so). */
+static int
 drop_throwaway(void)
 {
-	char *name = throwaway;
+	char *name = throwaway, e[4096];
+	int r;
 
 	if (name == NULL)
-		return;
+		return 0;
 	throwaway = NULL;
 	stoppable = 0;
-	drop_database(name);
+	if ((r = drop_db(name, 1, e, sizeof(e))) == -1)
+		warnx("could not drop database %s: %s; drop it by hand", name,
+		    drop_error(name, e));
 	free(name);
+	return r;
+}
+
+static void
+drop_throwaway_atexit(void)
+{
+	(void)drop_throwaway();
 }
 
 static void __attribute__((noreturn))
@@ -704,6 +770,50 @@ restore_into(const char *db, struct input *in)
 	return KT_EXIT_FAIL;
 }
 
+/*
+ * What the clean section of a pg_dump -c dump cannot drop, and so what
+ * such a dump cannot be restored over in place, in one transaction or
+ * not (stock psql fails on it too): a subscription with a replication
+ * slot (DROP SUBSCRIPTION refuses to run in a transaction), and a
+ * partition's key inherited from its partitioned table.
+ */
+static void
+cannot_drop_line(void *arg, char *line)
+{
+	char *what = arg;
+	size_t off = strlen(what);
+
+	snprintf(what + off, 256 - off, "%s%s", off > 0 ? " and " : "", line);
+}
+
+/* After a failed in-place restore of DB: says when --recreate is the
+   way, because DB holds what the dump's clean section cannot drop. */
+static void
+in_place_hint(const char *db)
+{
+	char what[256] = "", e[4096];
+
+	if (pg_query(&pg, db, NULL, pg.server_version >= 110000 ?
+	    "SELECT 'subscriptions' FROM pg_subscription\n"
+	    "  WHERE subdbid = (SELECT oid FROM pg_database\n"
+	    "  WHERE datname = current_database())\n"
+	    "  AND subslotname IS NOT NULL HAVING count(*) > 0\n"
+	    "UNION ALL SELECT 'partitioned tables with primary or unique keys'\n"
+	    "  FROM pg_constraint\n"
+	    "  WHERE conparentid <> 0 AND contype IN ('p', 'u', 'x')\n"
+	    "  HAVING count(*) > 0;\n" :
+	    "SELECT 'subscriptions' FROM pg_subscription\n"
+	    "  WHERE subdbid = (SELECT oid FROM pg_database\n"
+	    "  WHERE datname = current_database())\n"
+	    "  AND subslotname IS NOT NULL HAVING count(*) > 0;\n",
+	    cannot_drop_line, what, e, sizeof(e)) == -1 || what[0] == '\0')
+		return;
+	warnx("database %s holds %s, which PostgreSQL does not let the "
+	    "clean section of a pg_dump -c dump drop (stock psql fails "
+	    "too): such a dump cannot be restored in place; use --restore "
+	    "--recreate", db, what);
+}
+
 static int
 restore(const char *db)
 {
@@ -715,23 +825,12 @@ restore(const char *db)
 	pg_connect(&pg, db);
 	r = restore_into(db, &in);
 	input_close(&in);
+	if (r == KT_EXIT_FAIL)
+		in_place_hint(db);
 	return r;
 }
 
 /* --- recreate ----------------------------------------------------------- */
-
-struct target {
-	int exists;
-};
-
-static void
-exists_line(void *arg, char *line)
-{
-	struct target *t = arg;
-
-	(void)line;
-	t->exists = 1;
-}
 
 /* NAME + SUFFIX, or exit when PostgreSQL would cut it short. */
 static char *
@@ -803,10 +902,20 @@ create_like_sql(void)
 	    "\\gexec\n";
 }
 
-/* Database-level privileges and settings, which a dump without
-   --create does not carry: copied from the old database. */
+/*
+ * Database-level privileges, settings and comment, which a dump without
+ * --create does not carry: copied from the old database the way
+ * pg_dumpall writes them.  The ACL is rebuilt whole, the owner's own
+ * entry included (an owner may have revoked rights from itself).  A
+ * setting is "name=value" in pg_db_role_setting.setconfig, for the
+ * database alone or for a role in it; the value of a list variable
+ * (search_path...) is stored as quoted identifiers joined by ", ", so
+ * it is split and each element re-emitted as a literal, as pg_dumpall's
+ * makeAlterConfigCommand does.
+ */
 static const char copy_acl_sql[] =
-    "SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'new')\n"
+    "SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC, %I', :'new',\n"
+    "  pg_get_userbyid(datdba))\n"
     "  FROM pg_database WHERE datname = :'target' AND datacl IS NOT NULL\n"
     "\\gexec\n"
     "SELECT format('GRANT %s ON DATABASE %I TO %s%s', a.privilege_type,\n"
@@ -814,13 +923,26 @@ static const char copy_acl_sql[] =
     "  ELSE quote_ident(pg_get_userbyid(a.grantee)) END,\n"
     "  CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)\n"
     "  FROM pg_database d, aclexplode(d.datacl) a\n"
-    "  WHERE d.datname = :'target' AND a.grantee <> d.datdba\n"
+    "  WHERE d.datname = :'target'\n"
     "\\gexec\n"
-    "SELECT format('ALTER DATABASE %I%s SET %s TO %L', :'new',\n"
-    "  CASE WHEN s.setrole = 0 THEN ''\n"
-    "  ELSE ' IN ROLE ' || quote_ident(pg_get_userbyid(s.setrole)) END,\n"
-    "  split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))\n"
-    "  FROM pg_db_role_setting s, unnest(s.setconfig) c\n"
+    "SELECT format('ALTER %s SET %I TO %s', CASE s.setrole WHEN 0\n"
+    "  THEN format('DATABASE %I', :'new')\n"
+    "  ELSE format('ROLE %I IN DATABASE %I', pg_get_userbyid(s.setrole),\n"
+    "  :'new') END, c.name,\n"
+    "  CASE WHEN lower(c.name) IN ('local_preload_libraries',\n"
+    "  'search_path', 'session_preload_libraries',\n"
+    "  'shared_preload_libraries', 'temp_tablespaces',\n"
+    "  'unix_socket_directories')\n"
+    "  THEN (SELECT string_agg(quote_literal(CASE WHEN e.m[1] LIKE '\"%'\n"
+    "    THEN replace(substr(e.m[1], 2, length(e.m[1]) - 2), '\"\"', '\"')\n"
+    "    ELSE e.m[1] END), ', ' ORDER BY e.n)\n"
+    "    FROM regexp_matches(c.value,\n"
+    "    '\\s*(\"(?:[^\"]|\"\")*\"|[^\",\\s]+)\\s*(?:,|$)', 'g')\n"
+    "    WITH ORDINALITY AS e(m, n))\n"
+    "  ELSE quote_literal(c.value) END)\n"
+    "  FROM pg_db_role_setting s, unnest(s.setconfig) u,\n"
+    "  LATERAL (SELECT split_part(u, '=', 1) AS name,\n"
+    "    substr(u, strpos(u, '=') + 1) AS value) c\n"
     "  WHERE s.setdatabase = (SELECT oid FROM pg_database\n"
     "    WHERE datname = :'target')\n"
     "\\gexec\n"
@@ -907,12 +1029,10 @@ recreate(const char *db, int drop_old)
 	if (!t.exists)
 		kt_info("database %s created from the dump", db);
 	else if (drop_old) {
-		if (pg_query(&pg, maint, vars,
-		    "DROP DATABASE :\"old\";\n", NULL, NULL, e, sizeof(e)) ==
-		    -1)
+		if (drop_db(old, 0, e, sizeof(e)) == -1)
 			errx(KT_EXIT_FAIL, "database %s restored, but the old "
 			    "one, now %s, could not be dropped: %s", db, old,
-			    pg_error_line(e));
+			    drop_error(old, e));
 		kt_info("database %s restored; the old one dropped", db);
 	} else
 		kt_info("database %s restored; the old one kept as %s", db,
@@ -1029,7 +1149,7 @@ check(void)
 		    rep.sequences == 1 ? "" : "s", rep.los,
 		    rep.los == 1 ? "" : "s");
 	raise_caught();
-	drop_throwaway();
+	(void)drop_throwaway();
 	free_vars(vars);
 	return KT_EXIT_OK;
 }
@@ -1146,7 +1266,7 @@ main(int argc, char *argv[])
 	   (raise_caught).  System calls are interrupted (no SA_RESTART). */
 	kt_on_stop_signals(on_signal);
 	/* Also on errx(3) after the throwaway database was made. */
-	atexit(drop_throwaway);
+	atexit(drop_throwaway_atexit);
 	pg_init(&pg, bindir);
 	switch (o.mode) {
 	case M_DUMP:
