@@ -636,6 +636,94 @@ knows_restrict(int v)
 }
 
 /*
+ * The large objects a dump creates, counted as it passes: pg_dump writes
+ * one "SELECT pg_catalog.lo_create('OID');" line each.  In one
+ * transaction each of them stays locked until COMMIT (ALTER LARGE OBJECT
+ * ... OWNER TO locks it), so their number tells whether the server's
+ * lock table can hold the restore.
+ */
+static const char lo_create_line[] = "\nSELECT pg_catalog.lo_create('";
+
+struct lo_count {
+	unsigned long long n;
+	size_t matched;		/* of lo_create_line, across reads */
+};
+
+static void
+lo_count_feed(struct lo_count *c, const char *p, size_t len)
+{
+	const char *end = p + len, *nl;
+
+	while (p < end) {
+		if (c->matched == 0) {
+			/* The pattern's only newline is its first byte. */
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				return;
+			p = nl;
+		}
+		if (*p == lo_create_line[c->matched])
+			c->matched++;
+		else
+			c->matched = *p == '\n';
+		p++;
+		if (c->matched == sizeof(lo_create_line) - 1) {
+			c->n++;
+			c->matched = 0;
+		}
+	}
+}
+
+struct locks {
+	long per_xact, procs;
+};
+
+static void
+locks_line(void *arg, char *line)
+{
+	struct locks *l = arg;
+	char *f[2];
+
+	if (fields(line, f, 2) == 2) {
+		l->per_xact = atol(f[0]);
+		l->procs = atol(f[1]);
+	}
+}
+
+/*
+ * After a failed restore of a dump with N large objects: when they are
+ * more than the server's lock table is sized for (max_locks_per_transaction
+ * times the server processes it counts), says which setting to raise and
+ * to what, leaving room for the tables' locks too.
+ */
+static void
+lo_locks_hint(const char *db, unsigned long long n)
+{
+	struct locks l = { 0, 0 };
+	char e[4096];
+	unsigned long long need;
+
+	if (n == 0 || pg_query(&pg, maintenance_db(db), NULL,
+	    "SELECT current_setting('max_locks_per_transaction'),\n"
+	    "  current_setting('max_connections')::int\n"
+	    "  + current_setting('max_worker_processes')::int\n"
+	    "  + current_setting('autovacuum_max_workers')::int + 1\n"
+	    "  + coalesce(current_setting('max_wal_senders', true)::int, 0)\n"
+	    "  + current_setting('max_prepared_transactions')::int;\n",
+	    locks_line, &l, e, sizeof(e)) == -1 || l.procs <= 0 ||
+	    n <= (unsigned long long)l.per_xact * (unsigned long long)l.procs)
+		return;
+	need = (n + 1000 + (unsigned long long)l.procs - 1) /
+	    (unsigned long long)l.procs;
+	warnx("the dump holds %llu large objects, each locked until the "
+	    "restore commits, but the server's lock table is sized for about "
+	    "%lld locks (max_locks_per_transaction = %ld, times %ld server "
+	    "processes): if the error above is \"out of shared memory\", "
+	    "set max_locks_per_transaction = %llu in postgresql.conf and "
+	    "restart PostgreSQL", n, (long long)l.per_xact * l.procs,
+	    l.per_xact, l.procs, need);
+}
+
+/*
  * Restores the input into DB in one transaction.  Returns KT_EXIT_OK
  * when committed; otherwise nothing was committed, and the cause was
  * reported.
@@ -647,6 +735,7 @@ restore_into(const char *db, struct input *in)
 	struct psql_sink sink;
 	struct kt_proc p;
 	struct sqlf *f;
+	struct lo_count los = { 0, 0 };
 	char sbuf[128];
 	const char *why = NULL;
 	size_t out;
@@ -667,6 +756,7 @@ restore_into(const char *db, struct input *in)
 	while (r == 0) {
 		if (in->len > TAIL_HOLD) {
 			out = in->len - TAIL_HOLD;
+			lo_count_feed(&los, in->buf, out);
 			if ((r = sqlf_feed(f, in->buf, out)) == 0)
 				r = sqlf_flush(f);
 			memmove(in->buf, in->buf + out, TAIL_HOLD);
@@ -699,6 +789,7 @@ restore_into(const char *db, struct input *in)
 		complete = !in->check_failed && kt_check_end(in->check) == 0 &&
 		    kt_check_format(in->check) == KT_FMT_PGDUMP &&
 		    kt_pgdump_trailer_start(in->buf, in->len) != (size_t)-1;
+		lo_count_feed(&los, in->buf, in->len);
 		if (!complete)
 			why = kt_check_error(in->check);
 		else if ((r = sqlf_feed(f, in->buf, in->len)) == 0 &&
@@ -767,6 +858,8 @@ restore_into(const char *db, struct input *in)
 	    "database %s unchanged", db, kt_proc_status(status, sbuf,
 	    sizeof(sbuf)), WIFEXITED(status) && WEXITSTATUS(status) == 3 ?
 	    " at the error above" : "", db);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+		lo_locks_hint(db, los.n);
 	return KT_EXIT_FAIL;
 }
 

@@ -5,7 +5,9 @@ test_description='kt-pgdump-wrap --check on real databases
 A restore drill leaves no database behind, even when the dump holds a
 subscription; its report names every table, a name with a newline too,
 and counts each row once, whatever partitions and inheritance children
-there are.'
+there are.  A dump with more large objects than the server can lock in
+one transaction fails whole, naming the setting to raise and its value,
+and restores once it is raised.'
 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-pg.sh"
@@ -19,6 +21,19 @@ fi
 databases () {
 	pg_psql -d postgres -At -c "SELECT datname FROM pg_database
 		ORDER BY datname"
+}
+
+# set_locks N: restart the cluster with max_locks_per_transaction = N,
+# and few connections, so that a few thousand large objects fill the
+# lock table: 10 locks times (20 connections + 8 workers + 3 autovacuum
+# workers + 1 launcher + 10 WAL senders) = 420.
+set_locks () {
+	cat >>"$PG_DATA/postgresql.conf" <<-EOF &&
+	max_connections = 20
+	max_locks_per_transaction = $1
+	EOF
+	pg_stop &&
+	pg_start
 }
 
 test_expect_success 'setup' '
@@ -81,6 +96,52 @@ lines\" VALUES (1), (2), (3)" \
 	pg_psql -d postgres -c "DROP DATABASE parts" &&
 	databases >after.databases &&
 	test_cmp before.databases after.databases
+'
+
+test_expect_success 'setup: more large objects than the lock table holds' '
+	set_locks 10 &&
+	pg_psql -d postgres -c "CREATE DATABASE los" &&
+	pg_psql -d los -c "CREATE TABLE blobs (lo oid)" \
+		-c "INSERT INTO blobs SELECT lo_from_bytea(0,
+			convert_to('\''object '\'' || g, '\''UTF8'\''))
+			FROM generate_series(1, 3000) g" &&
+	kt-pgdump-wrap los >los.sql &&
+	test $(grep -c "^SELECT pg_catalog.lo_create(" los.sql) = 3000 &&
+	pg_table_digest los >los.digest
+'
+
+test_expect_success 'they fail whole, naming max_locks_per_transaction and the value to set' '
+	test_expect_code 1 kt-pgdump-wrap --check <los.sql >out 2>err &&
+	cat err &&
+	grep "out of shared memory" err &&
+	grep "^kt-pgdump-wrap: the dump holds 3000 large objects, .* sized for about 420 locks (max_locks_per_transaction = 10, times 42 server processes): .*, set max_locks_per_transaction = 96 in postgresql.conf and restart PostgreSQL$" err &&
+	test_line_count = 0 out &&
+	databases >after.databases &&
+	{ cat before.databases && echo los; } | sort >expect &&
+	sort after.databases >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '--recreate fails alike and changes nothing' '
+	pg_psql -d los -c "INSERT INTO blobs VALUES (0)" &&
+	pg_table_digest los >changed.digest &&
+	test_expect_code 1 kt-pgdump-wrap --restore --recreate los <los.sql 2>err &&
+	grep "^kt-pgdump-wrap: the dump holds 3000 large objects, .* set max_locks_per_transaction = 96 " err &&
+	pg_table_digest los >after.digest &&
+	test_cmp changed.digest after.digest &&
+	databases >after.databases &&
+	{ cat before.databases && echo los; } | sort >expect &&
+	sort after.databases >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'with the value named, they restore' '
+	set_locks 96 &&
+	kt-pgdump-wrap --check <los.sql >out &&
+	grep "^large objects: 3000$" out &&
+	kt-pgdump-wrap -q --restore --recreate --drop-old los <los.sql &&
+	pg_table_digest los >after.digest &&
+	test_cmp los.digest after.digest
 '
 
 test_done
