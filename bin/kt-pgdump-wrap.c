@@ -324,7 +324,8 @@ drop_db(const char *name, int force, char *e, size_t elen)
 		r = pg_query(&pg, maint, vars, force &&
 		    pg.server_version >= 130000 ?
 		    "DROP DATABASE IF EXISTS :\"name\" WITH (FORCE);\n" :
-		    "DROP DATABASE IF EXISTS :\"name\";\n", NULL, NULL, e, elen);
+		    "DROP DATABASE IF EXISTS :\"name\";\n", NULL, NULL, e,
+		    elen);
 	free((char *)vars[0]);
 	if (r == 0)
 		kt_verbose("dropped database %s", name);
@@ -891,7 +892,8 @@ in_place_hint(const char *db)
 	    "  WHERE subdbid = (SELECT oid FROM pg_database\n"
 	    "  WHERE datname = current_database())\n"
 	    "  AND subslotname IS NOT NULL HAVING count(*) > 0\n"
-	    "UNION ALL SELECT 'partitioned tables with primary or unique keys'\n"
+	    "UNION ALL\n"
+	    "SELECT 'partitioned tables with primary or unique keys'\n"
 	    "  FROM pg_constraint\n"
 	    "  WHERE conparentid <> 0 AND contype IN ('p', 'u', 'x')\n"
 	    "  HAVING count(*) > 0;\n" :
