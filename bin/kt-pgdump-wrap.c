@@ -94,7 +94,7 @@ on_signal(int sig)
 		kill(stoppable, SIGTERM);
 }
 
-static void drop_throwaway(void);
+static int drop_throwaway(void);
 
 static void
 raise_caught(void)
@@ -211,6 +211,19 @@ fields(char *line, char **f, int max)
 	return n;
 }
 
+struct target {
+	int exists;
+};
+
+static void
+exists_line(void *arg, char *line)
+{
+	struct target *t = arg;
+
+	(void)line;
+	t->exists = 1;
+}
+
 struct sessions {
 	int n;
 	char text[2048];
@@ -259,43 +272,97 @@ refuse_if_in_use(const char *db, const char *after)
 	exit(KT_EXIT_FAIL);
 }
 
-static void
-drop_database(const char *name)
+/*
+ * A database holding subscriptions cannot be dropped, and DROP
+ * SUBSCRIPTION would drop the replication slot on the publisher, which
+ * belongs to the live database: each subscription is disabled, detached
+ * from its slot, then dropped.  That runs in the database itself, where
+ * subscriptions are named.
+ */
+static const char detach_subscriptions_sql[] =
+    "SELECT format('ALTER SUBSCRIPTION %I DISABLE', subname)\n"
+    "  FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database\n"
+    "  WHERE datname = current_database())\n"
+    "\\gexec\n"
+    "SELECT format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', subname)\n"
+    "  FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database\n"
+    "  WHERE datname = current_database())\n"
+    "\\gexec\n"
+    "SELECT format('DROP SUBSCRIPTION %I', subname)\n"
+    "  FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database\n"
+    "  WHERE datname = current_database())\n"
+    "\\gexec\n";
+
+/*
+ * Drops NAME, one of ours (FORCE: ending a session we may have left
+ * behind) or the old database --drop-old names.  Returns 0, or -1 with
+ * the cause in E.
+ */
+static int
+drop_db(const char *name, int force, char *e, size_t elen)
 {
+	const char *maint = maintenance_db(name);
 	const char *vars[] = { NULL, NULL };
-	char e[4096], *v;
+	struct target subs = { 0 };
 	int r;
 
-	v = xasprintf("name=%s", name);
-	vars[0] = v;
-	/* FORCE (13 and later) ends a session we may have left behind; the
-	   databases we drop are only ever our own. */
-	r = pg_query(&pg, maintenance_db(name), vars,
-	    pg.server_version >= 130000 ?
-	    "DROP DATABASE IF EXISTS :\"name\" WITH (FORCE);\n" :
-	    "DROP DATABASE IF EXISTS :\"name\";\n", NULL, NULL, e, sizeof(e));
-	free(v);
-	if (r == -1)
-		warnx("could not drop database %s: %s; drop it by hand", name,
-		    pg_is_connect_error(e) ?
-		    pg_connect_error(&pg, maintenance_db(name), e) :
-		    pg_error_line(e));
-	else
+	vars[0] = xasprintf("name=%s", name);
+	/* pg_subscription is shared: asked from outside, so that a
+	   database without subscriptions is not connected to. */
+	r = pg_query(&pg, maint, vars, "SELECT 1 FROM pg_subscription "
+	    "WHERE subdbid = (SELECT oid FROM pg_database "
+	    "WHERE datname = :'name') LIMIT 1;\n", exists_line, &subs, e,
+	    elen);
+	if (r == 0 && subs.exists) {
+		r = pg_query(&pg, name, NULL, detach_subscriptions_sql, NULL,
+		    NULL, e, elen);
+		if (r == 0)
+			kt_verbose("dropped the subscriptions of database %s, "
+			    "detached from their slots", name);
+	}
+	if (r == 0)
+		r = pg_query(&pg, maint, vars, force &&
+		    pg.server_version >= 130000 ?
+		    "DROP DATABASE IF EXISTS :\"name\" WITH (FORCE);\n" :
+		    "DROP DATABASE IF EXISTS :\"name\";\n", NULL, NULL, e,
+		    elen);
+	free((char *)vars[0]);
+	if (r == 0)
 		kt_verbose("dropped database %s", name);
+	return r;
 }
 
-/* Drops the throwaway database, if any, whatever else failed. */
-static void
+/* A failure of drop_db() as one line. */
+static const char *
+drop_error(const char *name, const char *e)
+{
+	return pg_is_connect_error(e) ?
+	    pg_connect_error(&pg, maintenance_db(name), e) : pg_error_line(e);
+}
+
+/* Drops the throwaway database, if any, whatever else failed.  Returns
+   0, or -1 when it is left behind (and said so). */
+static int
 drop_throwaway(void)
 {
-	char *name = throwaway;
+	char *name = throwaway, e[4096];
+	int r;
 
 	if (name == NULL)
-		return;
+		return 0;
 	throwaway = NULL;
 	stoppable = 0;
-	drop_database(name);
+	if ((r = drop_db(name, 1, e, sizeof(e))) == -1)
+		warnx("could not drop database %s: %s; drop it by hand", name,
+		    drop_error(name, e));
 	free(name);
+	return r;
+}
+
+static void
+drop_throwaway_atexit(void)
+{
+	(void)drop_throwaway();
 }
 
 static void __attribute__((noreturn))
@@ -570,6 +637,94 @@ knows_restrict(int v)
 }
 
 /*
+ * The large objects a dump creates, counted as it passes: pg_dump writes
+ * one "SELECT pg_catalog.lo_create('OID');" line each.  In one
+ * transaction each of them stays locked until COMMIT (ALTER LARGE OBJECT
+ * ... OWNER TO locks it), so their number tells whether the server's
+ * lock table can hold the restore.
+ */
+static const char lo_create_line[] = "\nSELECT pg_catalog.lo_create('";
+
+struct lo_count {
+	unsigned long long n;
+	size_t matched;		/* of lo_create_line, across reads */
+};
+
+static void
+lo_count_feed(struct lo_count *c, const char *p, size_t len)
+{
+	const char *end = p + len, *nl;
+
+	while (p < end) {
+		if (c->matched == 0) {
+			/* The pattern's only newline is its first byte. */
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				return;
+			p = nl;
+		}
+		if (*p == lo_create_line[c->matched])
+			c->matched++;
+		else
+			c->matched = *p == '\n';
+		p++;
+		if (c->matched == sizeof(lo_create_line) - 1) {
+			c->n++;
+			c->matched = 0;
+		}
+	}
+}
+
+struct locks {
+	long per_xact, procs;
+};
+
+static void
+locks_line(void *arg, char *line)
+{
+	struct locks *l = arg;
+	char *f[2];
+
+	if (fields(line, f, 2) == 2) {
+		l->per_xact = atol(f[0]);
+		l->procs = atol(f[1]);
+	}
+}
+
+/*
+ * After a failed restore of a dump with N large objects: when they are
+ * more than the server's lock table is sized for (max_locks_per_transaction
+ * times the server processes it counts), says which setting to raise and
+ * to what, leaving room for the tables' locks too.
+ */
+static void
+lo_locks_hint(const char *db, unsigned long long n)
+{
+	struct locks l = { 0, 0 };
+	char e[4096];
+	unsigned long long need;
+
+	if (n == 0 || pg_query(&pg, maintenance_db(db), NULL,
+	    "SELECT current_setting('max_locks_per_transaction'),\n"
+	    "  current_setting('max_connections')::int\n"
+	    "  + current_setting('max_worker_processes')::int\n"
+	    "  + current_setting('autovacuum_max_workers')::int + 1\n"
+	    "  + coalesce(current_setting('max_wal_senders', true)::int, 0)\n"
+	    "  + current_setting('max_prepared_transactions')::int;\n",
+	    locks_line, &l, e, sizeof(e)) == -1 || l.procs <= 0 ||
+	    n <= (unsigned long long)l.per_xact * (unsigned long long)l.procs)
+		return;
+	need = (n + 1000 + (unsigned long long)l.procs - 1) /
+	    (unsigned long long)l.procs;
+	warnx("the dump holds %llu large objects, each locked until the "
+	    "restore commits, but the server's lock table is sized for about "
+	    "%lld locks (max_locks_per_transaction = %ld, times %ld server "
+	    "processes): if the error above is \"out of shared memory\", "
+	    "set max_locks_per_transaction = %llu in postgresql.conf and "
+	    "restart PostgreSQL", n, (long long)l.per_xact * l.procs,
+	    l.per_xact, l.procs, need);
+}
+
+/*
  * Restores the input into DB in one transaction.  Returns KT_EXIT_OK
  * when committed; otherwise nothing was committed, and the cause was
  * reported.
@@ -581,6 +736,7 @@ restore_into(const char *db, struct input *in)
 	struct psql_sink sink;
 	struct kt_proc p;
 	struct sqlf *f;
+	struct lo_count los = { 0, 0 };
 	char sbuf[128];
 	const char *why = NULL;
 	size_t out;
@@ -601,6 +757,7 @@ restore_into(const char *db, struct input *in)
 	while (r == 0) {
 		if (in->len > TAIL_HOLD) {
 			out = in->len - TAIL_HOLD;
+			lo_count_feed(&los, in->buf, out);
 			if ((r = sqlf_feed(f, in->buf, out)) == 0)
 				r = sqlf_flush(f);
 			memmove(in->buf, in->buf + out, TAIL_HOLD);
@@ -633,6 +790,7 @@ restore_into(const char *db, struct input *in)
 		complete = !in->check_failed && kt_check_end(in->check) == 0 &&
 		    kt_check_format(in->check) == KT_FMT_PGDUMP &&
 		    kt_pgdump_trailer_start(in->buf, in->len) != (size_t)-1;
+		lo_count_feed(&los, in->buf, in->len);
 		if (!complete)
 			why = kt_check_error(in->check);
 		else if ((r = sqlf_feed(f, in->buf, in->len)) == 0 &&
@@ -701,7 +859,54 @@ restore_into(const char *db, struct input *in)
 	    "database %s unchanged", db, kt_proc_status(status, sbuf,
 	    sizeof(sbuf)), WIFEXITED(status) && WEXITSTATUS(status) == 3 ?
 	    " at the error above" : "", db);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+		lo_locks_hint(db, los.n);
 	return KT_EXIT_FAIL;
+}
+
+/*
+ * What the clean section of a pg_dump -c dump cannot drop, and so what
+ * such a dump cannot be restored over in place, in one transaction or
+ * not (stock psql fails on it too): a subscription with a replication
+ * slot (DROP SUBSCRIPTION refuses to run in a transaction), and a
+ * partition's key inherited from its partitioned table.
+ */
+static void
+cannot_drop_line(void *arg, char *line)
+{
+	char *what = arg;
+	size_t off = strlen(what);
+
+	snprintf(what + off, 256 - off, "%s%s", off > 0 ? " and " : "", line);
+}
+
+/* After a failed in-place restore of DB: says when --recreate is the
+   way, because DB holds what the dump's clean section cannot drop. */
+static void
+in_place_hint(const char *db)
+{
+	char what[256] = "", e[4096];
+
+	if (pg_query(&pg, db, NULL, pg.server_version >= 110000 ?
+	    "SELECT 'subscriptions' FROM pg_subscription\n"
+	    "  WHERE subdbid = (SELECT oid FROM pg_database\n"
+	    "  WHERE datname = current_database())\n"
+	    "  AND subslotname IS NOT NULL HAVING count(*) > 0\n"
+	    "UNION ALL\n"
+	    "SELECT 'partitioned tables with primary or unique keys'\n"
+	    "  FROM pg_constraint\n"
+	    "  WHERE conparentid <> 0 AND contype IN ('p', 'u', 'x')\n"
+	    "  HAVING count(*) > 0;\n" :
+	    "SELECT 'subscriptions' FROM pg_subscription\n"
+	    "  WHERE subdbid = (SELECT oid FROM pg_database\n"
+	    "  WHERE datname = current_database())\n"
+	    "  AND subslotname IS NOT NULL HAVING count(*) > 0;\n",
+	    cannot_drop_line, what, e, sizeof(e)) == -1 || what[0] == '\0')
+		return;
+	warnx("database %s holds %s, which PostgreSQL does not let the "
+	    "clean section of a pg_dump -c dump drop (stock psql fails "
+	    "too): such a dump cannot be restored in place; use --restore "
+	    "--recreate", db, what);
 }
 
 static int
@@ -715,23 +920,12 @@ restore(const char *db)
 	pg_connect(&pg, db);
 	r = restore_into(db, &in);
 	input_close(&in);
+	if (r == KT_EXIT_FAIL)
+		in_place_hint(db);
 	return r;
 }
 
 /* --- recreate ----------------------------------------------------------- */
-
-struct target {
-	int exists;
-};
-
-static void
-exists_line(void *arg, char *line)
-{
-	struct target *t = arg;
-
-	(void)line;
-	t->exists = 1;
-}
 
 /* NAME + SUFFIX, or exit when PostgreSQL would cut it short. */
 static char *
@@ -803,10 +997,20 @@ create_like_sql(void)
 	    "\\gexec\n";
 }
 
-/* Database-level privileges and settings, which a dump without
-   --create does not carry: copied from the old database. */
+/*
+ * Database-level privileges, settings and comment, which a dump without
+ * --create does not carry: copied from the old database the way
+ * pg_dumpall writes them.  The ACL is rebuilt whole, the owner's own
+ * entry included (an owner may have revoked rights from itself).  A
+ * setting is "name=value" in pg_db_role_setting.setconfig, for the
+ * database alone or for a role in it; the value of a list variable
+ * (search_path...) is stored as quoted identifiers joined by ", ", so
+ * it is split and each element re-emitted as a literal, as pg_dumpall's
+ * makeAlterConfigCommand does.
+ */
 static const char copy_acl_sql[] =
-    "SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'new')\n"
+    "SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC, %I', :'new',\n"
+    "  pg_get_userbyid(datdba))\n"
     "  FROM pg_database WHERE datname = :'target' AND datacl IS NOT NULL\n"
     "\\gexec\n"
     "SELECT format('GRANT %s ON DATABASE %I TO %s%s', a.privilege_type,\n"
@@ -814,13 +1018,26 @@ static const char copy_acl_sql[] =
     "  ELSE quote_ident(pg_get_userbyid(a.grantee)) END,\n"
     "  CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)\n"
     "  FROM pg_database d, aclexplode(d.datacl) a\n"
-    "  WHERE d.datname = :'target' AND a.grantee <> d.datdba\n"
+    "  WHERE d.datname = :'target'\n"
     "\\gexec\n"
-    "SELECT format('ALTER DATABASE %I%s SET %s TO %L', :'new',\n"
-    "  CASE WHEN s.setrole = 0 THEN ''\n"
-    "  ELSE ' IN ROLE ' || quote_ident(pg_get_userbyid(s.setrole)) END,\n"
-    "  split_part(c, '=', 1), substr(c, strpos(c, '=') + 1))\n"
-    "  FROM pg_db_role_setting s, unnest(s.setconfig) c\n"
+    "SELECT format('ALTER %s SET %I TO %s', CASE s.setrole WHEN 0\n"
+    "  THEN format('DATABASE %I', :'new')\n"
+    "  ELSE format('ROLE %I IN DATABASE %I', pg_get_userbyid(s.setrole),\n"
+    "  :'new') END, c.name,\n"
+    "  CASE WHEN lower(c.name) IN ('local_preload_libraries',\n"
+    "  'search_path', 'session_preload_libraries',\n"
+    "  'shared_preload_libraries', 'temp_tablespaces',\n"
+    "  'unix_socket_directories')\n"
+    "  THEN (SELECT string_agg(quote_literal(CASE WHEN e.m[1] LIKE '\"%'\n"
+    "    THEN replace(substr(e.m[1], 2, length(e.m[1]) - 2), '\"\"', '\"')\n"
+    "    ELSE e.m[1] END), ', ' ORDER BY e.n)\n"
+    "    FROM regexp_matches(c.value,\n"
+    "    '\\s*(\"(?:[^\"]|\"\")*\"|[^\",\\s]+)\\s*(?:,|$)', 'g')\n"
+    "    WITH ORDINALITY AS e(m, n))\n"
+    "  ELSE quote_literal(c.value) END)\n"
+    "  FROM pg_db_role_setting s, unnest(s.setconfig) u,\n"
+    "  LATERAL (SELECT split_part(u, '=', 1) AS name,\n"
+    "    substr(u, strpos(u, '=') + 1) AS value) c\n"
     "  WHERE s.setdatabase = (SELECT oid FROM pg_database\n"
     "    WHERE datname = :'target')\n"
     "\\gexec\n"
@@ -907,12 +1124,10 @@ recreate(const char *db, int drop_old)
 	if (!t.exists)
 		kt_info("database %s created from the dump", db);
 	else if (drop_old) {
-		if (pg_query(&pg, maint, vars,
-		    "DROP DATABASE :\"old\";\n", NULL, NULL, e, sizeof(e)) ==
-		    -1)
+		if (drop_db(old, 0, e, sizeof(e)) == -1)
 			errx(KT_EXIT_FAIL, "database %s restored, but the old "
 			    "one, now %s, could not be dropped: %s", db, old,
-			    pg_error_line(e));
+			    drop_error(old, e));
 		kt_info("database %s restored; the old one dropped", db);
 	} else
 		kt_info("database %s restored; the old one kept as %s", db,
@@ -957,20 +1172,31 @@ report_line(void *arg, char *line)
 	}
 }
 
+/*
+ * Each table with the rows it holds itself (FROM ONLY): an inheritance
+ * parent's count leaves out its children's rows, and a partitioned table,
+ * which holds none, is not listed, its partitions are.  Names are shown
+ * as JSON strings without their quotes, so that a newline or a control
+ * character in a name cannot break the report's lines.
+ */
 static const char report_sql[] =
-    "SELECT format('SELECT %L, %L, count(*) FROM %I.%I', 'table',\n"
-    "  n.nspname || '.' || c.relname, n.nspname, c.relname)\n"
-    "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace\n"
-    "  WHERE c.relkind IN ('r', 'p')\n"
+    "SELECT format('SELECT %L, %L, count(*) FROM ONLY %I.%I', 'table',\n"
+    "  substr(d.j, 2, length(d.j) - 2), n.nspname, c.relname)\n"
+    "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,\n"
+    "  LATERAL (SELECT to_json(n.nspname || '.' || c.relname)::text AS j) d\n"
+    "  WHERE c.relkind = 'r'\n"
     "  AND n.nspname NOT IN ('pg_catalog', 'information_schema')\n"
     "  AND n.nspname NOT LIKE 'pg\\_toast%'\n"
     "  ORDER BY n.nspname, c.relname\n"
     "\\gexec\n";
 
 static const char report_seq_sql[] =
-    "SELECT 'sequence', schemaname || '.' || sequencename,\n"
+    "SELECT 'sequence', substr(d.j, 2, length(d.j) - 2),\n"
     "  coalesce(last_value::text, '(never used)')\n"
-    "  FROM pg_sequences ORDER BY schemaname, sequencename;\n";
+    "  FROM pg_sequences,\n"
+    "  LATERAL (SELECT to_json(schemaname || '.' || sequencename)::text\n"
+    "  AS j) d\n"
+    "  ORDER BY schemaname, sequencename;\n";
 
 static const char report_lo_sql[] =
     "SELECT 'lo', '', count(*) FROM pg_largeobject_metadata;\n";
@@ -1029,9 +1255,9 @@ check(void)
 		    rep.sequences == 1 ? "" : "s", rep.los,
 		    rep.los == 1 ? "" : "s");
 	raise_caught();
-	drop_throwaway();
 	free_vars(vars);
-	return KT_EXIT_OK;
+	/* A drill leaves nothing behind, or it failed. */
+	return drop_throwaway() == 0 ? KT_EXIT_OK : KT_EXIT_FAIL;
 }
 
 /* --- main ---------------------------------------------------------------- */
@@ -1146,7 +1372,7 @@ main(int argc, char *argv[])
 	   (raise_caught).  System calls are interrupted (no SA_RESTART). */
 	kt_on_stop_signals(on_signal);
 	/* Also on errx(3) after the throwaway database was made. */
-	atexit(drop_throwaway);
+	atexit(drop_throwaway_atexit);
 	pg_init(&pg, bindir);
 	switch (o.mode) {
 	case M_DUMP:
