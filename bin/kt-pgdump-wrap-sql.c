@@ -1362,25 +1362,22 @@ sqlf_free(struct sqlf *f)
 int
 sqlf_feed(struct sqlf *f, const char *buf, size_t len)
 {
-	const char *nul, *p;
-	unsigned long long line;
-	size_t k = 1;
+	const char *nul;
+	size_t k = 1, n;
 	int enc = -1;
 
 	/* psql reads lines with fgets() and strlen(): a NUL hides the
-	   rest of its line, in SQL as in COPY data. */
-	if (!f->failed && (nul = memchr(buf, '\0', len)) != NULL) {
-		line = f->line;
-		for (p = buf; (p = memchr(p, '\n', nul - p)) != NULL; p++)
-			line++;
-		refuse(f, "line %llu: refusing a NUL byte", line);
-	}
-	while (len > 0 && !f->failed) {
+	   rest of its line, in SQL as in COPY data.  What comes before it
+	   is filtered as usual, so that the verdict and the output do not
+	   depend on how the input was split. */
+	nul = memchr(buf, '\0', len);
+	n = nul != NULL ? (size_t)(nul - buf) : len;
+	while (n > 0 && !f->failed) {
 		/* Once per byte, however often the lexer looks at it. */
 		if (k > 0)
 			enc = f->lex == L_COPY ? -1 :
 			    hidden_in(f, (unsigned char)buf[0]);
-		k = step(f, buf, len, enc);
+		k = step(f, buf, n, enc);
 		if (k == 1) {
 			f->last2 = f->last;
 			f->last = (unsigned char)buf[0];
@@ -1389,8 +1386,10 @@ sqlf_feed(struct sqlf *f, const char *buf, size_t len)
 			f->last = (unsigned char)buf[k - 1];
 		}
 		buf += k;
-		len -= k;
+		n -= k;
 	}
+	if (nul != NULL)
+		refuse(f, "line %llu: refusing a NUL byte", f->line);
 	return f->failed;
 }
 
