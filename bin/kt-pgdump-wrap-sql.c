@@ -68,7 +68,6 @@
 #define TAG_MAX		128
 #define META_MAX	256
 #define COMMENT_HEAD	24
-#define VAR_MAX		64
 
 enum lex {
 	L_NORMAL,	/* SQL outside quotes and comments */
@@ -167,8 +166,7 @@ struct sqlf {
 	int pending_copy;	/* data starts on the next line */
 
 	/* psql variables. */
-	int var_upper, var_other;
-	size_t varlen;
+	int var_upper, var_other;	/* upper-case letters; others */
 
 	/* Dollar quotes. */
 	char tag[TAG_MAX + 2];	/* "$tag$" */
@@ -960,7 +958,7 @@ normal(struct sqlf *f, char c)
 {
 	unsigned char u = (unsigned char)c;
 
-	if (c == '\'' ) {
+	if (c == '\'') {
 		if (f->want_atomic) {
 			no_atomic(f);
 			return;
@@ -1186,7 +1184,6 @@ step(struct sqlf *f, const char *p, size_t n, int enc)
 		if (is_alpha(u) || is_digit(u) || c == '_' || u >= 0x80) {
 			f->lex = L_VAR;
 			f->var_upper = f->var_other = 0;
-			f->varlen = 0;
 		}
 		return 0;
 	case L_VAR:
@@ -1195,7 +1192,6 @@ step(struct sqlf *f, const char *p, size_t n, int enc)
 				f->var_upper = 1;
 			else if (!is_digit(u) && c != '_')
 				f->var_other = 1;
-			f->varlen++;
 			put(f, c);
 			return 1;
 		}
