@@ -154,7 +154,8 @@ struct sqlf {
 	char word[WORDLEN];	/* the word being read */
 	int wordlen;		/* -1: not in a word */
 	int word_number;	/* the word being read started with a digit */
-	int word_alpha;		/* ... and has a letter since */
+	int word_kw;		/* ... and a BEGIN, CASE or END since */
+	char word_tail[6];	/* its last 5 bytes, upper case */
 	int word_after_num;	/* the word follows "<digit>." */
 	char word_last;		/* its last byte, upper case */
 	int want_atomic;	/* after BEGIN in a function's header */
@@ -482,8 +483,8 @@ word_end(struct sqlf *f)
 	f->wordlen = -1;
 	if (f->word_number) {
 		/* "1begin" is a number and a word to psql 14, one token to
-		   psql 15: which one counts BEGIN and END differs. */
-		if (f->word_alpha && in_routine_header(f))
+		   psql 15: whether BEGIN or END counts differs. */
+		if (f->word_kw && in_routine_header(f))
 			refuse(f, "line %llu: refusing a number run into a "
 			    "word in a CREATE FUNCTION or PROCEDURE", f->line);
 		return;
@@ -539,7 +540,8 @@ word_char(struct sqlf *f, unsigned char c)
 	if (f->wordlen < 0) {
 		f->wordlen = 0;
 		f->word_number = !is_word_start(c);
-		f->word_alpha = 0;
+		f->word_kw = 0;
+		memset(f->word_tail, 0, sizeof(f->word_tail));
 		f->word_after_num = f->last == '.' && is_digit(f->last2);
 	}
 	if (f->word_number && c == '$') {
@@ -549,8 +551,14 @@ word_char(struct sqlf *f, unsigned char c)
 		    "number", f->line);
 		return;
 	}
-	if (f->word_number && !is_digit(c))
-		f->word_alpha = 1;
+	if (f->word_number) {
+		memmove(f->word_tail, f->word_tail + 1, 4);
+		f->word_tail[4] = to_upper(c);
+		if (strcmp(f->word_tail, "BEGIN") == 0 ||
+		    strcmp(f->word_tail + 1, "CASE") == 0 ||
+		    strcmp(f->word_tail + 2, "END") == 0)
+			f->word_kw = 1;
+	}
 	if (f->wordlen < WORDLEN - 1)
 		f->word[f->wordlen++] = to_upper(c);
 	f->word_last = to_upper(c);
@@ -1287,7 +1295,6 @@ step(struct sqlf *f, const char *p, size_t n, int enc)
 
 			f->wordlen = 0;
 			f->word_number = 0;
-			f->word_alpha = 0;
 			f->word_after_num = 0;
 			for (i = 0; i < f->taglen; i++)
 				word_char(f, (unsigned char)f->tag[1 + i]);

@@ -204,6 +204,12 @@ test_expect_success 'restore refuses psql variables psql defines, not others' '
 	kt-sqlf-split filtered <var2.sql
 '
 
+test_expect_success 'a number run into BEGIN in a function is refused (psql 14 counts it)' '
+	printf "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1begin; END;\\n" >num.sql &&
+	test_must_fail kt-sqlf-split filtered <num.sql 2>err &&
+	grep "line 1: refusing a number run into a word" err
+'
+
 test_expect_success 'a string ending in a backslash is refused, whatever the SET before it' '
 	printf "SET standard_conforming_strings = on;\\nSELECT '"'"'C:\\\\'"'"';\\n" >bs.sql &&
 	cat bs.sql &&

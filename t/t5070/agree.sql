@@ -16,10 +16,11 @@ SELECT /* a */ 'x' -- y
 , 1e10, 1.5e-3, .5, 0x1F;
 SELECT :lower_case, :'quoted', :"ident";
 SELECT 'Zoë', 'naïve', '鍵の保管', "Zoë" FROM (SELECT 1 AS "Zoë") AS t;
-CREATE FUNCTION f_atomic(a integer) RETURNS integer
+CREATE FUNCTION f_atomic(a integer, b float8 DEFAULT 1e+30) RETURNS integer
     LANGUAGE sql
     BEGIN ATOMIC
  SELECT CASE WHEN ($1 > 0) THEN 1 ELSE 0 END;
+ SELECT 1e10 + b + 2.5e-3;
  SELECT (a + 1);
 END;
 CREATE TABLE t ("x;y" text, z text);
@@ -30,4 +31,5 @@ b	$$ /* -- \\.
 SET standard_conforming_strings = off;
 SELECT 'a\\b', 'c''d', E'\\';
 RESET standard_conforming_strings;
-SELECT 1; -- a comment -- and another
+SELECT 1; -- a comment
+ -- and another
