@@ -27,15 +27,36 @@
  * Everything else passes byte for byte, on the same lines, so psql's
  * "psql:<stdin>:LINE:" messages name the dump's own line numbers.
  * Memory is bounded: at most one statement head (64 KiB) is held.
+ *
+ * The lexer must never hold a state that psql (or the server, for what
+ * psql sends it as one statement) does not hold; what it cannot know, it
+ * refuses:
+ *
+ *  - psql reads '...' as a standard string or as an escape string as
+ *    the server's standard_conforming_strings says at that moment, which
+ *    any function of the dump can change (set_config()).  So every
+ *    string is read both ways (and, continued across lines, also the way
+ *    the server continues it), and a string whose end differs between
+ *    the readings is refused.  No SET needs to be tracked.
+ *  - In the client encodings SJIS, BIG5, GBK, UHC, GB18030 and JOHAB,
+ *    psql hides the bytes that follow a non-ASCII lead byte; a hidden
+ *    byte that would matter where it stands (a quote, a backslash, ...)
+ *    is refused, whatever the encoding in force.
+ *  - psql replaces :NAME by the value of a psql variable and lexes it:
+ *    a name psql itself may define (upper case) is refused.
+ *  - psql's "BEGIN ... END" heuristic for CREATE FUNCTION bodies joins
+ *    statements that the server runs one by one: BEGIN there must be
+ *    BEGIN ATOMIC.
+ *  - A line comment ends at a carriage return, as in psql; NUL bytes,
+ *    vertical tabs outside quotes, and COPY ... FROM stdin in any form
+ *    but pg_dump's are refused.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "kt-pgdump-wrap.h"
 #include "kt_err.h"
@@ -52,19 +73,43 @@ enum lex {
 	L_NORMAL,	/* SQL outside quotes and comments */
 	L_DASH,		/* after '-': a comment, or not */
 	L_SLASH,	/* after '/' */
+	L_COLON,	/* after ':': a cast, or a psql variable */
+	L_VAR,		/* the name of :NAME */
 	L_LINE_COMMENT,
 	L_BLOCK,	/* inside a block comment (they nest) */
 	L_BLOCK_STAR,
 	L_BLOCK_SLASH,
-	L_SQUOTE,	/* '...' */
-	L_SQUOTE_END,	/* after a quote inside '...': '' or the end */
-	L_SQUOTE_BS,	/* after a backslash in an escape string */
+	L_STRING,	/* '...', in every reading still possible (strs) */
 	L_DQUOTE,	/* "..." */
 	L_DQUOTE_END,
 	L_DOLLAR_OPEN,	/* after '$': a dollar-quote tag, or not */
 	L_DOLLAR,	/* inside $tag$...$tag$ */
 	L_META,		/* a backslash command, to the end of its line */
 	L_COPY		/* the data lines of COPY ... FROM stdin */
+};
+
+/*
+ * The readings of a '...' string, as bits of struct sqlf's strs: a
+ * standard string (backslash is a character), an escape string (backslash
+ * escapes the next byte) and a bit or hex string (B'', X'': the first quote
+ * ends it).  _IN: inside; _QT: after a quote, the end unless another quote
+ * follows; _BS: after a backslash.
+ */
+#define S_Q_IN	0x01
+#define S_Q_QT	0x02
+#define S_E_IN	0x04
+#define S_E_BS	0x08
+#define S_E_QT	0x10
+#define S_B_IN	0x20
+#define S_B_QT	0x40
+#define S_E_ANY	(S_E_IN | S_E_BS | S_E_QT)
+#define S_PLAIN	(S_Q_IN | S_E_IN)	/* '...' when the setting is unknown */
+
+/* The client encodings in which psql hides the bytes after a lead byte
+   (those that are not server encodings). */
+enum { ENC_SJIS, ENC_BIG5, ENC_GBK, ENC_UHC, ENC_GB18030, ENC_JOHAB, NENC };
+static const char *const enc_names[NENC] = {
+	"SJIS", "BIG5", "GBK", "UHC", "GB18030", "JOHAB"
 };
 
 enum kind {
@@ -82,11 +127,20 @@ struct sqlf {
 	char error[512];
 
 	enum lex lex;
-	int std_strings;	/* standard_conforming_strings */
-	int escapes;		/* the current '...' takes backslash escapes */
 	int block_depth;
 	unsigned long long line;
-	char last;		/* the last byte fed */
+	unsigned char last, last2;	/* the last two bytes fed */
+
+	/* Strings. */
+	unsigned strs;		/* S_* readings of the current string */
+	int cont;		/* after a string: a continuation may follow */
+	int cont_nl;		/* 1: a '\r' since; 2: a line end since */
+	unsigned cont_strs;	/* the readings the string ended in */
+
+	/* Bytes psql hides, per encoding: how many more to hide. */
+	unsigned char hide[NENC];
+	int hiding;		/* some hide[] is not 0 */
+	int gb_lead;		/* GB18030: after a lead byte */
 
 	/* The statement being read. */
 	int in_stmt;
@@ -100,11 +154,20 @@ struct sqlf {
 	char word[WORDLEN];	/* the word being read */
 	int wordlen;		/* -1: not in a word */
 	int word_number;	/* the word being read started with a digit */
+	int word_kw;		/* ... and a BEGIN, CASE or END since */
+	char word_tail[6];	/* its last 5 bytes, upper case */
+	int word_after_num;	/* the word follows "<digit>." */
+	char word_last;		/* its last byte, upper case */
+	int want_atomic;	/* after BEGIN in a function's header */
 	int after_from;		/* the previous word was FROM */
 	int copy_stdin;		/* COPY ... FROM STDIN */
+	int copy_extra;		/* something after STDIN, or BINARY */
 	int lo_unlink;		/* a word LO_UNLINK */
 	int drops;		/* a word DROP or DETACH after the first */
 	int pending_copy;	/* data starts on the next line */
+
+	/* psql variables. */
+	int var_upper, var_other;	/* upper-case letters; others */
 
 	/* Dollar quotes. */
 	char tag[TAG_MAX + 2];	/* "$tag$" */
@@ -114,6 +177,7 @@ struct sqlf {
 	char meta[META_MAX];
 	size_t metalen;
 	int meta_in_stmt;
+	int meta_bol;		/* the backslash began its line */
 	char chead[COMMENT_HEAD];
 	size_t cheadlen;
 	int comment_top;	/* the comment is between statements */
@@ -131,6 +195,13 @@ struct sqlf {
 	char *out;
 	size_t outlen;
 
+	/* Statements as psql sends them, for sqlf_trace(). */
+	sqlf_trace_fn trace;
+	void *trace_arg;
+	char *tbuf;
+	size_t tlen, tcap;
+	int tcomment;		/* inside a "--" comment */
+
 	struct sqlf_stats stats;
 };
 
@@ -138,6 +209,25 @@ static const char *const txn_words[] = {
 	"ABORT", "BEGIN", "COMMIT", "END", "PREPARE", "ROLLBACK", "START",
 	NULL
 };
+
+/* ASCII classes: the filter must not depend on the locale. */
+static int
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+is_alpha(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static char
+to_upper(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : (char)c;
+}
 
 static int
 in_list(const char *w, const char *const list[])
@@ -163,6 +253,40 @@ refuse(struct sqlf *f, const char *fmt, ...)
 	vsnprintf(f->error, sizeof(f->error), fmt, ap);
 	va_end(ap);
 	f->failed = SQLF_REFUSED;
+}
+
+/* --- the trace of statements (tests) -------------------------------------- */
+
+static void
+trace_add(struct sqlf *f, const char *p, size_t n)
+{
+	size_t k;
+
+	if (f->trace == NULL || f->tcomment)
+		return;
+	/* psql drops the blanks before a statement. */
+	for (k = 0; f->tlen == 0 && k < n; k++)
+		if (!strchr(" \t\n\r\f", p[k]))
+			break;
+	p += k;
+	n -= k;
+	if (n == 0)
+		return;
+	if (f->tlen + n > f->tcap) {
+		f->tcap = (f->tlen + n) * 2;
+		if ((f->tbuf = realloc(f->tbuf, f->tcap)) == NULL)
+			err(KT_EXIT_FAIL, NULL);
+	}
+	memcpy(f->tbuf + f->tlen, p, n);
+	f->tlen += n;
+}
+
+static void
+trace_emit(struct sqlf *f)
+{
+	if (f->trace != NULL && f->tlen > 0)
+		f->trace(f->trace_arg, f->tbuf, f->tlen);
+	f->tlen = 0;
 }
 
 /* --- output ------------------------------------------------------------ */
@@ -216,6 +340,7 @@ release(struct sqlf *f)
 static void
 put_n(struct sqlf *f, const char *p, size_t n)
 {
+	trace_add(f, p, n);
 	if (!f->holding) {
 		out_n(f, p, n);
 		return;
@@ -255,8 +380,10 @@ stmt_reset(struct sqlf *f)
 	memset(f->identifiers, 0, sizeof(f->identifiers));
 	f->nwords = 0;
 	f->wordlen = -1;
+	f->want_atomic = 0;
 	f->after_from = 0;
 	f->copy_stdin = 0;
+	f->copy_extra = 0;
 	f->lo_unlink = 0;
 	f->drops = 0;
 	f->holding = 0;
@@ -294,6 +421,17 @@ decide(struct sqlf *f)
 	release(f);
 }
 
+/* Whether the statement starts CREATE [OR REPLACE] FUNCTION|PROCEDURE,
+   where psql counts BEGIN and END. */
+static int
+in_routine_header(const struct sqlf *f)
+{
+	const char *id = f->identifiers;
+
+	return id[0] == 'c' && (id[1] == 'f' || id[1] == 'p' ||
+	    (id[1] == 'o' && id[2] == 'r' && (id[3] == 'f' || id[3] == 'p')));
+}
+
 /* psql's heuristic (psqlscan.l) for BEGIN ... END bodies of CREATE
    [OR REPLACE] FUNCTION/PROCEDURE, whose semicolons end nothing. */
 static void
@@ -302,27 +440,36 @@ track_begin_atomic(struct sqlf *f, const char *w)
 	static const char *const marks[] = {
 		"CREATE", "FUNCTION", "PROCEDURE", "OR", "REPLACE", NULL
 	};
-	const char *id = f->identifiers;
 
 	if (f->identifier_count == 0)
 		memset(f->identifiers, 0, sizeof(f->identifiers));
 	if (in_list(w, marks) && f->identifier_count < sizeof(f->identifiers))
 		f->identifiers[f->identifier_count] =
-		    (char)tolower((unsigned char)w[0]);
+		    (char)(w[0] - 'A' + 'a');
 	f->identifier_count++;
-	if (id[0] == 'c' && (id[1] == 'f' || id[1] == 'p' ||
-	    (id[1] == 'o' && id[2] == 'r' && (id[3] == 'f' || id[3] == 'p'))) &&
-	    f->paren_depth == 0) {
-		if (strcmp(w, "BEGIN") == 0)
+	if (!in_routine_header(f) || f->paren_depth != 0)
+		return;
+	if (strcmp(w, "BEGIN") == 0) {
+		/* Only BEGIN ATOMIC opens what the server ends with END;
+		   psql would join the statements after any other BEGIN
+		   (a function named begin) into one. */
+		f->begin_depth++;
+		f->want_atomic = 1;
+	} else if (strcmp(w, "CASE") == 0) {
+		if (f->begin_depth >= 1)
 			f->begin_depth++;
-		else if (strcmp(w, "CASE") == 0) {
-			if (f->begin_depth >= 1)
-				f->begin_depth++;
-		} else if (strcmp(w, "END") == 0) {
-			if (f->begin_depth > 0)
-				f->begin_depth--;
-		}
+	} else if (strcmp(w, "END") == 0) {
+		if (f->begin_depth > 0)
+			f->begin_depth--;
 	}
+}
+
+static void
+no_atomic(struct sqlf *f)
+{
+	refuse(f, "line %llu: refusing BEGIN without ATOMIC in a CREATE "
+	    "FUNCTION or PROCEDURE: psql would send the statements after it "
+	    "as one", f->line);
 }
 
 static void
@@ -334,16 +481,36 @@ word_end(struct sqlf *f)
 		return;
 	w[f->wordlen] = '\0';
 	f->wordlen = -1;
-	if (f->word_number)
+	if (f->word_number) {
+		/* "1begin" is a number and a word to psql 14, one token to
+		   psql 15: whether BEGIN or END counts differs. */
+		if (f->word_kw && in_routine_header(f))
+			refuse(f, "line %llu: refusing a number run into a "
+			    "word in a CREATE FUNCTION or PROCEDURE", f->line);
 		return;
+	}
+	if (f->want_atomic) {
+		if (strcmp(w, "ATOMIC") != 0) {
+			no_atomic(f);
+			return;
+		}
+		f->want_atomic = 0;
+	}
 	if (f->nwords < NWORDS)
 		strcpy(f->words[f->nwords], w);
 	f->nwords++;
 	track_begin_atomic(f, w);
 	if (strcmp(f->words[0], "COPY") == 0) {
-		if (f->after_from && strcmp(w, "STDIN") == 0)
+		/* COPY ... FROM STDIN or STDOUT (the same to the server):
+		   psql then sends the lines that follow as data. */
+		if (f->copy_stdin)
+			f->copy_extra = 1;
+		else if (f->after_from && (strcmp(w, "STDIN") == 0 ||
+		    strcmp(w, "STDOUT") == 0))
 			f->copy_stdin = 1;
-		f->after_from = strcmp(w, "FROM") == 0;
+		f->after_from = strcmp(w, "FROM") == 0 && f->paren_depth == 0;
+		if (f->nwords == 2 && strcmp(w, "BINARY") == 0)
+			f->copy_extra = 1;
 	}
 	if (strcmp(w, "LO_UNLINK") == 0)
 		f->lo_unlink = 1;
@@ -357,13 +524,14 @@ word_end(struct sqlf *f)
 static int
 is_word_start(unsigned char c)
 {
-	return isalpha(c) || c == '_' || c >= 0x80;
+	return is_alpha(c) || c == '_' || c >= 0x80;
 }
 
 static int
 is_word_char(unsigned char c)
 {
-	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+	return is_alpha(c) || is_digit(c) || c == '_' || c == '$' ||
+	    c >= 0x80;
 }
 
 static void
@@ -372,39 +540,28 @@ word_char(struct sqlf *f, unsigned char c)
 	if (f->wordlen < 0) {
 		f->wordlen = 0;
 		f->word_number = !is_word_start(c);
+		f->word_kw = 0;
+		memset(f->word_tail, 0, sizeof(f->word_tail));
+		f->word_after_num = f->last == '.' && is_digit(f->last2);
+	}
+	if (f->word_number && c == '$') {
+		/* "1$a$": a dollar quote after a number to psql, but
+		   "$1$a$" is not one. */
+		refuse(f, "line %llu: refusing a dollar sign right after a "
+		    "number", f->line);
+		return;
+	}
+	if (f->word_number) {
+		memmove(f->word_tail, f->word_tail + 1, 4);
+		f->word_tail[4] = to_upper(c);
+		if (strcmp(f->word_tail, "BEGIN") == 0 ||
+		    strcmp(f->word_tail + 1, "CASE") == 0 ||
+		    strcmp(f->word_tail + 2, "END") == 0)
+			f->word_kw = 1;
 	}
 	if (f->wordlen < WORDLEN - 1)
-		f->word[f->wordlen++] = (char)toupper(c);
-}
-
-/* SET [SESSION|LOCAL] standard_conforming_strings {TO|=} on|off, and
-   RESET: psql lexes the statements after it accordingly. */
-static void
-track_std_strings(struct sqlf *f)
-{
-	int i = 1, n = f->nwords < NWORDS ? f->nwords : NWORDS;
-
-	if (n >= 2 && strcmp(f->words[0], "RESET") == 0 &&
-	    (strcmp(f->words[1], "STANDARD_CONFORMING_STRINGS") == 0 ||
-	    strcmp(f->words[1], "ALL") == 0)) {
-		f->std_strings = 1;
-		return;
-	}
-	if (n < 3 || strcmp(f->words[0], "SET") != 0)
-		return;
-	if (strcmp(f->words[i], "SESSION") == 0 ||
-	    strcmp(f->words[i], "LOCAL") == 0)
-		i++;
-	if (i >= n || strcmp(f->words[i], "STANDARD_CONFORMING_STRINGS") != 0)
-		return;
-	if (++i < n && strcmp(f->words[i], "TO") == 0)
-		i++;
-	if (i >= n)
-		return;
-	if (strcmp(f->words[i], "ON") == 0)
-		f->std_strings = 1;
-	else if (strcmp(f->words[i], "OFF") == 0)
-		f->std_strings = 0;
+		f->word[f->wordlen++] = to_upper(c);
+	f->word_last = to_upper(c);
 }
 
 static void
@@ -431,10 +588,22 @@ stmt_end(struct sqlf *f)
 	const char *w0, *w1;
 
 	word_end(f);
+	if (f->failed)
+		return;
+	if (f->want_atomic) {
+		no_atomic(f);
+		return;
+	}
 	decide(f);
+	trace_add(f, ";", 1);
+	trace_emit(f);
 	w0 = f->nwords > 0 ? f->words[0] : "";
 	w1 = f->nwords > 1 ? f->words[1] : "";
-	track_std_strings(f);
+	if (f->copy_stdin && f->copy_extra) {
+		refuse(f, "line %llu: refusing a COPY ... FROM stdin with "
+		    "options or BINARY: a dump's COPY has none", f->stmt_line);
+		return;
+	}
 	switch (f->kind) {
 	case K_TXN:
 		if (f->nwords == 1 && (strcmp(w0, "BEGIN") == 0 ||
@@ -496,13 +665,19 @@ significant(struct sqlf *f, char c)
 
 /* --- meta-commands and comments ----------------------------------------- */
 
+/* "\restrict KEY" exactly, KEY made of letters and digits as pg_dump
+   makes it: psql would evaluate `...`, :var and more in an argument. */
 static int
-meta_is(const char *m, const char *cmd)
+meta_is_restrict(const char *m, const char *cmd)
 {
 	size_t n = strlen(cmd);
 
-	return strncmp(m, cmd, n) == 0 &&
-	    (m[n] == '\0' || m[n] == ' ' || m[n] == '\t' || m[n] == '\r');
+	if (strncmp(m, cmd, n) != 0 || m[n] != ' ' || m[n + 1] == '\0')
+		return 0;
+	for (m += n + 1; *m != '\0'; m++)
+		if (!is_alpha((unsigned char)*m) && !is_digit((unsigned char)*m))
+			return 0;
+	return 1;
 }
 
 /* The meta-command line is complete (without its newline). */
@@ -513,13 +688,15 @@ meta_end(struct sqlf *f)
 	size_t n;
 
 	m[f->metalen] = '\0';
-	if (!f->meta_in_stmt && !f->pending_copy &&
-	    (meta_is(m, "\\restrict") || meta_is(m, "\\unrestrict"))) {
+	if (!f->meta_in_stmt && !f->pending_copy && f->meta_bol &&
+	    f->metalen < META_MAX - 1 &&
+	    (meta_is_restrict(m, "\\restrict") ||
+	    meta_is_restrict(m, "\\unrestrict"))) {
 		if (f->keep_restrict)
 			out_s(f, m);
 		return;
 	}
-	n = strcspn(m, " \t\r");
+	n = strcspn(m + 1, " \t\r\\") + 1;
 	if (n > 32)
 		n = 32;
 	refuse(f, "line %llu: refusing the psql meta-command %.*s: a dump "
@@ -540,9 +717,87 @@ comment_is(const struct sqlf *f, const char *s)
 static void
 comment_end(struct sqlf *f)
 {
+	f->tcomment = 0;
 	if (f->comment_top && (comment_is(f, " Name: ") ||
 	    comment_is(f, " Data for Name: ") || comment_is(f, " TOC entry ")))
 		f->clean_done = 1;
+}
+
+/* --- bytes psql hides in some client encodings ---------------------------- */
+
+/*
+ * psqlscan_prepare_buffer() replaces, in the encodings that are not
+ * server encodings, the bytes after a lead byte by 0xFF, as far as
+ * PQmblen() says from the lead byte alone; each line anew.  Returns the
+ * encoding (ENC_*) in which byte C is hidden, or -1.
+ */
+static int
+hidden_in(struct sqlf *f, unsigned char c)
+{
+	int i, in = -1, more = 0;
+
+	if (c == '\n') {
+		memset(f->hide, 0, sizeof(f->hide));
+		f->hiding = f->gb_lead = 0;
+		return -1;
+	}
+	if (!f->hiding && c < 0x80)
+		return -1;
+	for (i = 0; i < NENC; i++) {
+		if (f->hide[i] > 0) {
+			if (in < 0)
+				in = i;
+			f->hide[i]--;
+			/* GB18030: a digit after the lead makes it 4 bytes. */
+			if (i == ENC_GB18030 && f->gb_lead) {
+				f->gb_lead = 0;
+				if (is_digit(c))
+					f->hide[i] += 2;
+			}
+		} else if (c >= 0x80) {
+			switch (i) {
+			case ENC_SJIS:	/* half-width katakana: one byte */
+				f->hide[i] = c >= 0xa1 && c <= 0xdf ? 0 : 1;
+				break;
+			case ENC_JOHAB:	/* pg_euc_mblen(): SS3 makes 3 */
+				f->hide[i] = c == 0x8f ? 2 : 1;
+				break;
+			case ENC_GB18030:
+				f->hide[i] = 1;
+				f->gb_lead = 1;
+				break;
+			default:
+				f->hide[i] = 1;
+				break;
+			}
+		}
+		more |= f->hide[i];
+	}
+	f->hiding = more != 0;
+	return in;
+}
+
+/* Whether psql, reading 0xFF instead of ASCII byte C where the lexer
+   stands, could lex differently. */
+static int
+hidden_matters(const struct sqlf *f, unsigned char c)
+{
+	if (is_alpha(c) || is_digit(c) || c == '_')
+		return 0;
+	switch (f->lex) {
+	case L_STRING:
+		return c == '\'' || (c == '\\' && (f->strs & S_E_ANY));
+	case L_DQUOTE:
+		return c == '"';
+	case L_DOLLAR:
+		return c == '$';
+	case L_BLOCK: case L_BLOCK_STAR: case L_BLOCK_SLASH:
+		return c == '*' || c == '/';
+	case L_LINE_COMMENT:
+		return c == '\r';
+	default:
+		return 1;
+	}
 }
 
 /* --- the lexer ----------------------------------------------------------- */
@@ -551,26 +806,6 @@ static void
 newline(struct sqlf *f)
 {
 	f->line++;
-}
-
-/* Copies the run of bytes of P (up to N) up to the first S1 or S2, the
-   bytes that can end the current quote or comment, and returns its
-   length.  The caller has checked that P[0] is neither. */
-static size_t
-span(struct sqlf *f, const char *p, size_t n, char s1, char s2)
-{
-	size_t k;
-	char c;
-
-	for (k = 0; k < n; k++) {
-		c = p[k];
-		if (c == s1 || c == s2)
-			break;
-		if (c == '\n')
-			newline(f);
-	}
-	put_n(f, p, k);
-	return k;
 }
 
 /* COPY data: whole lines up to the "\." line, found with memchr. */
@@ -627,39 +862,158 @@ copy_data(struct sqlf *f, const char *p, size_t n)
 	return 1;
 }
 
+/* The readings of a string that starts at this quote. */
+static unsigned
+string_readings(const struct sqlf *f)
+{
+	unsigned prefix = S_PLAIN;
+	char c = f->word_last;
+
+	if (f->cont && f->cont_nl > 0)
+		/* A continuation: the server goes on in the readings the
+		   string ended in; psql, past a line end, starts a new one
+		   (it lexes line by line). */
+		return f->cont_strs | (f->cont_nl == 2 ? S_PLAIN : 0);
+	if (f->wordlen < 0)
+		return S_PLAIN;
+	if (c == 'E')
+		prefix = S_E_IN;
+	else if (c == 'B' || c == 'X')
+		prefix = S_B_IN;
+	if (f->word_number)
+		/* "1e'": psql 14 reads 1 and E'', psql 15 1e and ''. */
+		return S_PLAIN | prefix;
+	if (f->wordlen != 1)
+		return S_PLAIN;
+	return f->word_after_num ? S_PLAIN | prefix : prefix;
+}
+
+/* A quote in SQL text: a string begins. */
+static void
+string_open(struct sqlf *f)
+{
+	int prefix = f->wordlen == 1 && !f->word_number &&
+	    strchr("EBXN", f->word[0]) != NULL;
+
+	f->strs = string_readings(f);
+	/* E'', B'', X'', N'': the letter is part of the literal, not a
+	   word. */
+	if (prefix)
+		f->wordlen = -1;
+	word_end(f);
+	if (f->want_atomic)
+		no_atomic(f);
+	f->cont = 0;
+	f->lex = L_STRING;
+}
+
+/* One byte inside a string, in every reading. */
+static size_t
+string_byte(struct sqlf *f, char c)
+{
+	unsigned s = f->strs, n = 0, ended = 0;
+
+	if (s & S_Q_IN)
+		n |= c == '\'' ? S_Q_QT : S_Q_IN;
+	if (s & S_Q_QT) {
+		if (c == '\'')
+			n |= S_Q_IN;
+		else
+			ended |= S_Q_IN;
+	}
+	if (s & S_E_IN)
+		n |= c == '\'' ? S_E_QT : c == '\\' ? S_E_BS : S_E_IN;
+	if (s & S_E_BS)
+		n |= S_E_IN;
+	if (s & S_E_QT) {
+		if (c == '\'')
+			n |= S_E_IN;
+		else
+			ended |= S_E_IN;
+	}
+	if (s & S_B_IN)
+		n |= c == '\'' ? S_B_QT : S_B_IN;
+	if (s & S_B_QT) {
+		if (c == '\'')
+			n |= S_PLAIN;	/* B'1''...': a new string */
+		else
+			ended |= S_B_IN;
+	}
+	if (ended != 0 && n != 0) {
+		refuse(f, "line %llu: refusing a string whose end depends on "
+		    "how it is read (a backslash before a quote, or a string "
+		    "continued on the next line): psql and the server could "
+		    "end it elsewhere", f->line);
+		return 1;
+	}
+	if (ended != 0) {
+		f->lex = L_NORMAL;
+		f->cont = 1;
+		f->cont_nl = 0;
+		f->cont_strs = ended;
+		return 0;	/* C again, after the string */
+	}
+	f->strs = n;
+	put(f, c);
+	if (c == '\n')
+		newline(f);
+	return 1;
+}
+
 /* One byte of SQL outside quotes and comments. */
 static void
 normal(struct sqlf *f, char c)
 {
 	unsigned char u = (unsigned char)c;
 
+	if (c == '\'') {
+		if (f->want_atomic) {
+			no_atomic(f);
+			return;
+		}
+		if (!f->in_stmt)
+			significant(f, c);
+		else
+			put(f, c);
+		if (f->failed)
+			return;
+		if (f->copy_stdin)
+			f->copy_extra = 1;
+		string_open(f);
+		if (f->kind == K_UNDECIDED)
+			decide(f);
+		return;
+	}
 	if (f->wordlen >= 0 && is_word_char(u)) {
 		word_char(f, u);
 		put(f, c);
 		return;
 	}
-	if (is_word_start(u) || isdigit(u)) {
+	if (c == '&' && f->wordlen == 1 && !f->word_number &&
+	    f->word[0] == 'U')
+		/* U&: psql lexes U&'', U&"" and a failed U& without a
+		   word U. */
+		f->wordlen = -1;
+	if (is_word_start(u) || is_digit(u)) {
 		word_end(f);
+		if (f->failed)
+			return;
 		if (!f->in_stmt)
 			significant(f, c);
 		else
 			put(f, c);
 		word_char(f, u);
-		return;
-	}
-	/* An E right before the quote makes an escape string; the word
-	   E is then not a word. */
-	if (c == '\'' && f->wordlen == 1 && f->word[0] == 'E') {
-		f->wordlen = -1;
-		put(f, c);
-		f->escapes = 1;
-		f->lex = L_SQUOTE;
+		f->cont = 0;
 		return;
 	}
 	word_end(f);
+	if (f->failed)
+		return;
 	switch (c) {
 	case '\n':
 		newline(f);
+		if (f->cont)
+			f->cont_nl = 2;
 		if (f->pending_copy && !f->in_stmt) {
 			out_n(f, "\n", 1);
 			f->pending_copy = 0;
@@ -671,13 +1025,23 @@ normal(struct sqlf *f, char c)
 		}
 		put(f, c);
 		return;
-	case ' ': case '\t': case '\r': case '\f': case '\v':
+	case '\r':
+		if (f->cont && f->cont_nl == 0)
+			f->cont_nl = 1;
+		/* FALLTHROUGH */
+	case ' ': case '\t': case '\f':
 		put(f, c);
+		return;
+	case '\v':
+		/* Other, or white space, depending on the version. */
+		refuse(f, "line %llu: refusing a vertical tab outside quotes",
+		    f->line);
 		return;
 	case '-':
 		f->lex = L_DASH;
 		return;
 	case '/':
+		f->cont = 0;
 		f->lex = L_SLASH;
 		return;
 	case '\\':
@@ -685,22 +1049,36 @@ normal(struct sqlf *f, char c)
 		f->metalen = 0;
 		f->meta[f->metalen++] = c;
 		f->meta_in_stmt = f->in_stmt;
+		f->meta_bol = f->last == '\n';
 		return;
 	case ';':
+		f->cont = 0;
 		if (!f->in_stmt) {
 			put(f, c);
+			trace_emit(f);
 			return;
 		}
 		if (f->paren_depth == 0 && f->begin_depth == 0) {
 			stmt_end(f);
 			return;
 		}
+		if (f->want_atomic) {
+			no_atomic(f);
+			return;
+		}
 		put(f, c);
+		return;
+	}
+	f->cont = 0;
+	if (f->want_atomic) {
+		no_atomic(f);
 		return;
 	}
 	significant(f, c);
 	if (f->failed)
 		return;
+	if (f->copy_stdin)
+		f->copy_extra = 1;
 	if (f->kind == K_UNDECIDED)
 		decide(f);
 	switch (c) {
@@ -711,10 +1089,6 @@ normal(struct sqlf *f, char c)
 		if (f->paren_depth > 0)
 			f->paren_depth--;
 		break;
-	case '\'':
-		f->escapes = !f->std_strings;
-		f->lex = L_SQUOTE;
-		break;
 	case '"':
 		f->lex = L_DQUOTE;
 		break;
@@ -722,26 +1096,49 @@ normal(struct sqlf *f, char c)
 		f->taglen = 0;
 		f->lex = L_DOLLAR_OPEN;
 		break;
+	case ':':
+		f->lex = L_COLON;
+		break;
 	}
+}
+
+/* The name of :NAME is complete. */
+static void
+var_end(struct sqlf *f)
+{
+	/* psql defines upper-case names (DBNAME, HOST, VERSION, ...) and
+	   we set ON_ERROR_STOP; none has a lower-case letter. */
+	if (f->var_upper && !f->var_other)
+		refuse(f, "line %llu: refusing :NAME, which psql replaces by "
+		    "the value of its variable NAME and reads as SQL", f->line);
 }
 
 /* Feeds one byte, or a run of bytes when the state allows; returns how
    many were consumed. */
 static size_t
-step(struct sqlf *f, const char *p, size_t n)
+step(struct sqlf *f, const char *p, size_t n, int enc)
 {
 	char c = p[0];
 	unsigned char u = (unsigned char)c;
 
+	if (f->lex == L_COPY)
+		return copy_data(f, p, n);
+	if (enc >= 0 && u < 0x80 && hidden_matters(f, u)) {
+		refuse(f, "line %llu: refusing byte 0x%02x after a non-ASCII "
+		    "byte: psql would not see it in client encoding %s",
+		    f->line, u, enc_names[enc]);
+		return 1;
+	}
 	switch (f->lex) {
 	case L_COPY:
-		return copy_data(f, p, n);
+		break;
 	case L_NORMAL:
 		normal(f, c);
 		return 1;
 	case L_DASH:
 		if (c == '-') {
 			word_end(f);
+			f->tcomment = f->tlen == 0;
 			put_n(f, "--", 2);
 			f->lex = L_LINE_COMMENT;
 			f->cheadlen = 0;
@@ -749,10 +1146,23 @@ step(struct sqlf *f, const char *p, size_t n)
 			return 1;
 		}
 		f->lex = L_NORMAL;
+		f->cont = 0;
+		if (f->want_atomic) {
+			no_atomic(f);
+			return 1;
+		}
 		significant(f, '-');
+		if (f->copy_stdin)
+			f->copy_extra = 1;
 		return 0;	/* C again, in L_NORMAL */
 	case L_SLASH:
 		if (c == '*') {
+			if (f->pending_copy && !f->in_stmt) {
+				/* psql lexes it after the data. */
+				refuse(f, "line %llu: a comment after COPY ... "
+				    "FROM stdin on the same line", f->line);
+				return 1;
+			}
 			word_end(f);
 			put_n(f, "/*", 2);
 			f->lex = L_BLOCK;
@@ -760,10 +1170,45 @@ step(struct sqlf *f, const char *p, size_t n)
 			return 1;
 		}
 		f->lex = L_NORMAL;
+		if (f->want_atomic) {
+			no_atomic(f);
+			return 1;
+		}
 		significant(f, '/');
+		if (f->copy_stdin)
+			f->copy_extra = 1;
+		return 0;
+	case L_COLON:
+		f->lex = L_NORMAL;
+		if (c == ':') {		/* a cast */
+			put(f, c);
+			return 1;
+		}
+		if (c == '{') {
+			refuse(f, "line %llu: refusing psql's :{?name}",
+			    f->line);
+			return 1;
+		}
+		if (is_alpha(u) || is_digit(u) || c == '_' || u >= 0x80) {
+			f->lex = L_VAR;
+			f->var_upper = f->var_other = 0;
+		}
+		return 0;
+	case L_VAR:
+		if (is_alpha(u) || is_digit(u) || c == '_' || u >= 0x80) {
+			if (c >= 'A' && c <= 'Z')
+				f->var_upper = 1;
+			else if (!is_digit(u) && c != '_')
+				f->var_other = 1;
+			put(f, c);
+			return 1;
+		}
+		var_end(f);
+		f->lex = L_NORMAL;
 		return 0;
 	case L_LINE_COMMENT:
-		if (c == '\n') {
+		/* psqlscan.l: a comment ends at \n or \r. */
+		if (c == '\n' || c == '\r') {
 			comment_end(f);
 			f->lex = L_NORMAL;
 			normal(f, c);
@@ -771,18 +1216,15 @@ step(struct sqlf *f, const char *p, size_t n)
 		}
 		if (f->cheadlen < COMMENT_HEAD)
 			f->chead[f->cheadlen++] = c;
-		if (f->cheadlen < COMMENT_HEAD) {
-			put(f, c);
-			return 1;
-		}
-		return span(f, p, n, '\n', '\n');
+		put(f, c);
+		return 1;
 	case L_BLOCK:
 		if (c == '*')
 			f->lex = L_BLOCK_STAR;
 		else if (c == '/')
 			f->lex = L_BLOCK_SLASH;
-		else
-			return span(f, p, n, '*', '/');
+		else if (c == '\n')
+			newline(f);
 		put(f, c);
 		return 1;
 	case L_BLOCK_STAR:
@@ -807,34 +1249,14 @@ step(struct sqlf *f, const char *p, size_t n)
 			newline(f);
 		f->lex = c == '/' ? L_BLOCK_SLASH : L_BLOCK;
 		return 1;
-	case L_SQUOTE:
-		if (c == '\'')
-			f->lex = L_SQUOTE_END;
-		else if (c == '\\' && f->escapes)
-			f->lex = L_SQUOTE_BS;
-		else
-			return span(f, p, n, '\'', f->escapes ? '\\' : '\'');
-		put(f, c);
-		return 1;
-	case L_SQUOTE_BS:
-		if (c == '\n')
-			newline(f);
-		put(f, c);
-		f->lex = L_SQUOTE;
-		return 1;
-	case L_SQUOTE_END:
-		if (c == '\'') {
-			put(f, c);
-			f->lex = L_SQUOTE;
-			return 1;
-		}
-		f->lex = L_NORMAL;
-		return 0;
+	case L_STRING:
+		return string_byte(f, c);
 	case L_DQUOTE:
-		if (c != '"')
-			return span(f, p, n, '"', '"');
 		put(f, c);
-		f->lex = L_DQUOTE_END;
+		if (c == '"')
+			f->lex = L_DQUOTE_END;
+		else if (c == '\n')
+			newline(f);
 		return 1;
 	case L_DQUOTE_END:
 		if (c == '"') {
@@ -865,13 +1287,20 @@ step(struct sqlf *f, const char *p, size_t n)
 			put(f, c);
 			return 1;
 		}
-		/* Not a dollar quote ($1, or a '$' of an operator): the
-		   tag's characters were a word. */
+		/* Not a dollar quote ($1, or a '$' of an operator): psql
+		   lexes the tag's characters as a word. */
 		f->lex = L_NORMAL;
+		if (f->taglen > 0) {
+			size_t i;
+
+			f->wordlen = 0;
+			f->word_number = 0;
+			f->word_after_num = 0;
+			for (i = 0; i < f->taglen; i++)
+				word_char(f, (unsigned char)f->tag[1 + i]);
+		}
 		return 0;
 	case L_DOLLAR:
-		if (f->tagmatch == 0 && c != '$')
-			return span(f, p, n, '$', '$');
 		put(f, c);
 		if (c == f->tag[f->tagmatch]) {
 			if (++f->tagmatch == f->taglen)
@@ -908,11 +1337,18 @@ sqlf_new(sqlf_sink sink, void *arg, int keep_restrict)
 	f->sink = sink;
 	f->arg = arg;
 	f->keep_restrict = keep_restrict;
-	f->std_strings = 1;
 	f->line = 1;
+	f->last = '\n';
 	f->lex = L_NORMAL;
 	stmt_reset(f);
 	return f;
+}
+
+void
+sqlf_trace(struct sqlf *f, sqlf_trace_fn fn, void *arg)
+{
+	f->trace = fn;
+	f->trace_arg = arg;
 }
 
 void
@@ -922,21 +1358,41 @@ sqlf_free(struct sqlf *f)
 		return;
 	free(f->hold);
 	free(f->out);
+	free(f->tbuf);
 	free(f);
 }
 
 int
 sqlf_feed(struct sqlf *f, const char *buf, size_t len)
 {
-	size_t k;
+	const char *nul;
+	size_t k = 1, n;
+	int enc = -1;
 
-	while (len > 0 && !f->failed) {
-		k = step(f, buf, len);
+	/* psql reads lines with fgets() and strlen(): a NUL hides the
+	   rest of its line, in SQL as in COPY data.  What comes before it
+	   is filtered as usual, so that the verdict and the output do not
+	   depend on how the input was split. */
+	nul = memchr(buf, '\0', len);
+	n = nul != NULL ? (size_t)(nul - buf) : len;
+	while (n > 0 && !f->failed) {
+		/* Once per byte, however often the lexer looks at it. */
 		if (k > 0)
-			f->last = buf[k - 1];
+			enc = f->lex == L_COPY ? -1 :
+			    hidden_in(f, (unsigned char)buf[0]);
+		k = step(f, buf, n, enc);
+		if (k == 1) {
+			f->last2 = f->last;
+			f->last = (unsigned char)buf[0];
+		} else if (k > 1) {
+			f->last2 = (unsigned char)buf[k - 2];
+			f->last = (unsigned char)buf[k - 1];
+		}
 		buf += k;
-		len -= k;
+		n -= k;
 	}
+	if (nul != NULL)
+		refuse(f, "line %llu: refusing a NUL byte", f->line);
 	return f->failed;
 }
 
@@ -970,18 +1426,40 @@ sqlf_end(struct sqlf *f)
 
 	if (f->failed)
 		return -1;
-	/* A lone '-' or '/' at the very end is a statement of its own. */
-	if (f->lex == L_DASH || f->lex == L_SLASH) {
+	/* What the input's end completes. */
+	switch (f->lex) {
+	case L_DASH: case L_SLASH:	/* a lone '-' or '/' */
 		significant(f, f->lex == L_DASH ? '-' : '/');
 		f->lex = L_NORMAL;
-	}
-	if (f->lex == L_LINE_COMMENT)
+		break;
+	case L_VAR:
+		var_end(f);
+		/* FALLTHROUGH */
+	case L_COLON:
+		f->lex = L_NORMAL;
+		break;
+	case L_STRING:
+		if ((f->strs & ~(S_Q_QT | S_E_QT | S_B_QT)) == 0)
+			f->lex = L_NORMAL;
+		break;
+	case L_DQUOTE_END:
+		f->lex = L_NORMAL;
+		break;
+	case L_LINE_COMMENT:
 		comment_end(f);
+		break;
+	default:
+		break;
+	}
+	if (f->failed)
+		return -1;
+	/* psql sends what it holds when its input ends. */
+	trace_emit(f);
 	switch (f->lex) {
 	case L_COPY:
 		where = "inside the COPY data of the statement";
 		break;
-	case L_SQUOTE: case L_SQUOTE_BS:
+	case L_STRING:
 		where = "inside a quoted string of the statement";
 		break;
 	case L_DQUOTE:

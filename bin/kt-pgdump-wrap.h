@@ -117,6 +117,13 @@ void sqlf_free(struct sqlf *);
 /* Filters LEN bytes.  Returns 0, SQLF_REFUSED or SQLF_SINK. */
 int sqlf_feed(struct sqlf *, const char *buf, size_t len);
 
+/* For tests: FN gets each statement as psql would send it (from its
+   first byte that is neither blank nor a "--" comment to its semicolon,
+   "--" comments left out), in the order read.  Memory then grows with
+   the longest statement. */
+typedef void (*sqlf_trace_fn)(void *arg, const char *stmt, size_t len);
+void sqlf_trace(struct sqlf *, sqlf_trace_fn, void *arg);
+
 /* Writes what the filter buffered; same returns as sqlf_feed(). */
 int sqlf_flush(struct sqlf *);
 

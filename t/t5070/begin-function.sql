@@ -1,0 +1,5 @@
+CREATE TABLE pwn1 (a int);
+CREATE TABLE pwn2 (a int);
+CREATE FUNCTION begin() RETURNS int LANGUAGE sql AS 'SELECT 1';
+COMMIT;
+END;
