@@ -19,15 +19,19 @@ then
 fi
 
 # refused_unencrypted FILE PACKET: exit 1 naming the first packet, one
-# line, nothing written, nothing left in TMPDIR.
+# line, nothing written, nothing left in TMPDIR; with -o, no file and no
+# temporary file.
 refused_unencrypted () {
-	rm -rf spool && mkdir spool &&
+	rm -rf spool odir && mkdir spool odir &&
 	TMPDIR=$PWD/spool test_expect_code 1 timeout 30 kt-unseal \
 		<"$1" >out 2>err &&
 	echo "kt-unseal: standard input is not an encrypted message: it starts with a $2 packet" >expect &&
 	test_cmp expect err &&
 	test ! -s out &&
-	test "$(ls -A spool)" = ""
+	test "$(ls -A spool)" = "" &&
+	test_expect_code 1 timeout 30 kt-unseal -o odir/restored <"$1" 2>err &&
+	test_cmp expect err &&
+	test "$(ls -A odir)" = ""
 }
 
 test_expect_success 'setup: keys and messages that are not encrypted' '
