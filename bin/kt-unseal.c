@@ -16,9 +16,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "kt_atomic.h"
@@ -35,6 +37,17 @@
 #define MAX_RECIPIENTS 16	/* key ids kept for "no secret key" */
 #define MAX_SIGNATURES 16	/* more on a backup is not believable */
 
+/* The plaintext held (in TMPDIR or -o's file) is bounded: a message of a
+   few KiB can expand to terabytes.  --max-size raises the first bound;
+   the second keeps the file system usable by everyone else. */
+#define DEFAULT_MAX_SIZE	((off_t)16 << 30)
+#define RESERVE_PERCENT		5
+#define RESERVE_MAX		((off_t)1 << 30)
+
+/* How far into the input its first packet is looked for: past armor
+   headers, never past what gpg would read to find it. */
+#define FIRST_PACKET_WITHIN	KT_IO_BUFSIZE
+
 struct options {
 	const char *homedir;
 	struct kt_secret_source pass_src;
@@ -42,6 +55,7 @@ struct options {
 	int nsigners;
 	const char *output;
 	int stream;
+	off_t max_size;
 };
 
 static void __attribute__((noreturn))
@@ -51,7 +65,8 @@ usage(int status)
 	    "usage: kt-unseal [-qv] [--homedir dir] [--passphrase-file file | "
 	    "--passphrase-fd n]\n"
 	    "                 [--require-signer fpr ...] "
-	    "[-o file | --stream]\n");
+	    "[-o file | --stream]\n"
+	    "                 [--max-size size]\n");
 	exit(status);
 }
 
@@ -79,6 +94,50 @@ normalise_fpr(const char *arg)
 		errx(KT_EXIT_USAGE, "--require-signer %s: give the full "
 		    "fingerprint (40 or 64 hex digits)", arg);
 	return fpr;
+}
+
+/* SIZE for --max-size: a number of bytes, or of KiB, MiB, GiB or TiB
+   with the suffix K, M, G or T. */
+static off_t
+parse_size(const char *arg)
+{
+	static const char units[] = "KMGT";
+	unsigned long long n;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (*end != '\0' && end[1] == '\0' &&
+	    (u = strchr(units, toupper((unsigned char)*end))) != NULL) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (!isdigit((unsigned char)*arg) || *end != '\0' || errno != 0 ||
+	    n == 0 || n > (unsigned long long)INT64_MAX >> shift)
+		errx(KT_EXIT_USAGE, "--max-size %s: not a size (bytes, or a "
+		    "number with K, M, G or T)", arg);
+	return (off_t)(n << shift);
+}
+
+/* SIZE as --max-size takes it: "16G", "1M", "1000". */
+static const char *
+format_size(off_t size)
+{
+	static char buf[32];
+	static const char units[] = "KMGT";
+	int i;
+
+	for (i = 4; i > 0; i--)
+		if (size % ((off_t)1 << (10 * i)) == 0)
+			break;
+	if (i == 0)
+		snprintf(buf, sizeof(buf), "%lld bytes", (long long)size);
+	else
+		snprintf(buf, sizeof(buf), "%lld%c", (long long)(size >>
+		    (10 * i)), units[i - 1]);
+	return buf;
 }
 
 /* What gpg's status lines said.  Signatures only show with
@@ -301,22 +360,37 @@ check_signatures(const struct options *o, const struct unseal_status *st)
 		    "signer (%s)", foreign, o->signers[0]);
 }
 
-/* Ciphers gpg still decrypts but a backup made today would never use
-   (RFC 4880 numbers 1 to 4); and no integrity protection at all. */
+/*
+ * Ciphers gpg still decrypts but a backup made today would never use
+ * (RFC 4880 numbers 1 to 4); and no integrity protection at all.
+ * DECRYPTION_INFO <mdc_method> <cipher> <aead_algo>: gpg 2.4 names the
+ * AEAD algorithm of an AEAD message (OCB, as 2.3 and later write when
+ * keys prefer it); gpg 2.2 decrypts one too but always says 0 there.  The
+ * packet walk saw which kind of encrypted data packet it was.
+ */
 static void
-check_algorithms(const struct unseal_status *st)
+check_algorithms(const struct unseal_status *st, const struct kt_check *check)
 {
 	static const char *const legacy[] = { NULL, "IDEA", "3DES", "CAST5",
 	    "BLOWFISH" };
 
 	if (!st->info)
 		return;
-	if (st->mdc == 0 && st->aead == 0)
+	if (st->mdc == 0 && st->aead == 0 && !kt_check_pgp_aead(check))
 		errx(KT_EXIT_INTEGRITY, "message has no integrity protection "
 		    "(no MDC): refusing it");
 	if (st->cipher >= 1 && st->cipher <= 4)
 		errx(KT_EXIT_INTEGRITY, "message is encrypted with the "
 		    "legacy cipher %s: refusing it", legacy[st->cipher]);
+}
+
+/* gpg 2.2 says DECRYPTION_OKAY and GOODMDC even when an AEAD tag does
+   not match (a modified message, or a wrong passphrase: it cannot tell
+   them apart), then finds no packet in what it decrypted and fails. */
+static int
+aead_failed(const struct unseal_status *st, const struct kt_check *check)
+{
+	return st->nodata && kt_check_pgp_aead(check);
 }
 
 /* The key ids a message was encrypted to, for "no secret key". */
@@ -355,6 +429,114 @@ list_recipients(const struct unseal_status *st)
 	}
 }
 
+/* The packet that starts a message gpg would only verify or unpack. */
+static const char *
+unencrypted_packet(int tag)
+{
+	switch (tag) {
+	case 2:
+		return "signature";
+	case 4:
+		return "one-pass signature";
+	case 8:
+		return "compressed data";
+	case 11:
+		return "literal data";
+	}
+	return NULL;
+}
+
+/*
+ * Refuses, before gpg reads a byte of it, input that is not an encrypted
+ * message: gpg would verify or inflate it into the spool first (GnuPG's
+ * 4gb-packet test is 3 KiB that expand to 4 GiB of zeros) only to fail
+ * late and for a vaguer reason.  An encrypted message starts with its
+ * session keys (or its encrypted data, for the oldest); the packet walk
+ * checks the rest as gpg reads it.
+ */
+static void
+require_encrypted(struct kt_gpg_job *job, struct kt_check *check)
+{
+	size_t want = 512, held;
+	const char *packet;
+	int tag;
+
+	for (;;) {
+		held = kt_gpg_peek(job, want);
+		/* All of a short input is here: let the recogniser settle. */
+		if (held < want && kt_check_end(check) == -1)
+			job->check_failed = 1;
+		tag = kt_check_pgp_first_tag(check);
+		if (tag != -1 || job->check_failed || held < want ||
+		    want == FIRST_PACKET_WITHIN)
+			break;
+		want = want * 16 < FIRST_PACKET_WITHIN ? want * 16 :
+		    FIRST_PACKET_WITHIN;
+	}
+	if ((packet = unencrypted_packet(tag)) != NULL)
+		errx(KT_EXIT_FAIL, "%s is not an encrypted message: it starts "
+		    "with a %s packet", job->in_name, packet);
+	if (kt_check_pgp_clearsigned(check))
+		errx(KT_EXIT_FAIL, "%s is not an encrypted message: it is a "
+		    "cleartext-signed message", job->in_name);
+	if (job->check_failed)
+		errx(KT_EXIT_INTEGRITY, "%s is not a complete OpenPGP "
+		    "message: %s", job->in_name, kt_check_error(check));
+	if (tag == 1 || tag == 3 || tag == 9 || tag == 18 || tag == 20)
+		return;
+	switch (kt_check_format(check)) {
+	case KT_FMT_EMPTY:
+		errx(KT_EXIT_FAIL, "%s is empty", job->in_name);
+	case KT_FMT_OPENPGP:
+	case KT_FMT_OPENPGP_ARMOR:
+		if (tag == -1)
+			errx(KT_EXIT_FAIL, "%s is not an encrypted message: no "
+			    "packet in its first %d KiB", job->in_name,
+			    FIRST_PACKET_WITHIN / 1024);
+		errx(KT_EXIT_FAIL, "%s is not an encrypted message: its first "
+		    "packet is of type %d", job->in_name, tag);
+	default:
+		errx(KT_EXIT_FAIL, "%s is not an OpenPGP message",
+		    job->in_name);
+	}
+}
+
+/* The held plaintext's second bound: the free space left on its file
+   system, RESERVE_PERCENT of its size but at most RESERVE_MAX. */
+static off_t
+reserve_of(int fd)
+{
+	struct statvfs vfs;
+	off_t r;
+
+	if (fstatvfs(fd, &vfs) == -1)
+		return 0;
+	r = (off_t)vfs.f_blocks * (off_t)vfs.f_frsize / 100 * RESERVE_PERCENT;
+	return r < RESERVE_MAX ? r : RESERVE_MAX;
+}
+
+/* The plaintext grew past a bound: say which, and how to get past it. */
+static void __attribute__((noreturn))
+over_limit(const struct options *o, const struct kt_gpg_job *job)
+{
+	char where[256];
+
+	if (job->out_over == KT_GPG_OVER_MAX)
+		errx(KT_EXIT_FAIL, "the plaintext is larger than --max-size %s: "
+		    "refusing it (raise the limit with --max-size)",
+		    format_size(o->max_size));
+	if (o->output != NULL)
+		snprintf(where, sizeof(where), "the file system of %s",
+		    o->output);
+	else
+		snprintf(where, sizeof(where), "the file system of TMPDIR (%s)",
+		    kt_spool_dir());
+	errx(KT_EXIT_FAIL, "the plaintext would leave %s with less than %s "
+	    "free: refusing it (%d%% of it, at most %s, is kept free)", where,
+	    format_size(job->out_min_free), RESERVE_PERCENT,
+	    format_size(RESERVE_MAX));
+}
+
 /* Reports why decryption failed, most specific cause first, and exits. */
 static void __attribute__((noreturn))
 fail(const struct options *o, const struct kt_gpg_job *job,
@@ -363,6 +545,8 @@ fail(const struct options *o, const struct kt_gpg_job *job,
 	if (job->check_failed)
 		errx(KT_EXIT_INTEGRITY, "%s is not a complete OpenPGP "
 		    "message: %s", job->in_name, kt_check_error(check));
+	if (job->out_over)
+		over_limit(o, job);
 	if (job->read_errno != 0) {
 		errno = job->read_errno;
 		err(KT_EXIT_FAIL, "read from %s", job->in_name);
@@ -373,7 +557,7 @@ fail(const struct options *o, const struct kt_gpg_job *job,
 		errno = job->write_errno;
 		err(KT_EXIT_FAIL, "write to %s", job->out_name);
 	}
-	check_algorithms(st);
+	check_algorithms(st, check);
 	/* gpg 2.2 may refuse a message without MDC before it says why; the
 	   packet walk saw it. */
 	if (kt_check_nomdc(check))
@@ -401,6 +585,10 @@ fail(const struct options *o, const struct kt_gpg_job *job,
 		    "was modified or cut (%s)", st->badmdc ?
 		    "its MDC does not match" : "decryption failed");
 	}
+	if (aead_failed(st, check))
+		errx(KT_EXIT_INTEGRITY, "integrity check failed: the message "
+		    "was modified or cut, or the passphrase is wrong (its AEAD "
+		    "tag does not match)");
 	if (!st->okay) {
 		switch (kt_check_format(check)) {
 		case KT_FMT_OPENPGP:
@@ -453,6 +641,10 @@ unseal(const struct options *o)
 		job.out_name = "the temporary plaintext file";
 		job.out_direct = 1;
 	}
+	if (job.out_direct) {
+		job.out_max = o->max_size;
+		job.out_min_free = reserve_of(job.out_fd);
+	}
 	/* The structure check catches a message cut at a packet boundary
 	   before gpg reports something vaguer. */
 	if ((check = kt_check_new(0)) == NULL)
@@ -460,6 +652,7 @@ unseal(const struct options *o)
 	job.in_fd = STDIN_FILENO;
 	job.in_name = "standard input";
 	job.check = check;
+	require_encrypted(&job, check);
 	job.status = unseal_status;
 	job.status_arg = &st;
 	args[n++] = "--decrypt";
@@ -472,11 +665,11 @@ unseal(const struct options *o)
 
 	kt_gpg_run(&job);
 	kt_secret_free(&pass);
-	if (job.check_failed || job.read_errno != 0 || job.write_errno != 0 ||
-	    kt_gpg_killed_by_other(&job) || st.failed || !st.okay ||
-	    !st.ended || st.failure != 0)
+	if (job.check_failed || job.out_over || job.read_errno != 0 ||
+	    job.write_errno != 0 || kt_gpg_killed_by_other(&job) || st.failed || !st.okay ||
+	    !st.ended || st.failure != 0 || aead_failed(&st, check))
 		fail(o, &job, &st, check);
-	check_algorithms(&st);
+	check_algorithms(&st, check);
 	check_signatures(o, &st);
 	/* All looked well, but gpg knows better: it could not write the
 	   plaintext (a full disk), say. */
@@ -507,10 +700,11 @@ int
 main(int argc, char *argv[])
 {
 	enum { OPT_HOMEDIR = 256, OPT_PASSFILE, OPT_PASSFD, OPT_SIGNER,
-	    OPT_STREAM };
+	    OPT_STREAM, OPT_MAXSIZE };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "homedir", required_argument, NULL, OPT_HOMEDIR },
+		{ "max-size", required_argument, NULL, OPT_MAXSIZE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "passphrase-fd", required_argument, NULL, OPT_PASSFD },
 		{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
@@ -520,7 +714,8 @@ main(int argc, char *argv[])
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct options o = { .pass_src = KT_SECRET_SOURCE_NONE };
+	struct options o = { .pass_src = KT_SECRET_SOURCE_NONE,
+	    .max_size = DEFAULT_MAX_SIZE };
 	int ch;
 
 	kt_init();
@@ -553,6 +748,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_STREAM:
 			o.stream = 1;
+			break;
+		case OPT_MAXSIZE:
+			o.max_size = parse_size(optarg);
 			break;
 		case 'h':
 			usage(KT_EXIT_OK);

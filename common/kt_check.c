@@ -153,6 +153,13 @@ detect(const unsigned char *h, size_t n, int eof)
 		return KT_FMT_PENDING;
 	if (eof && tar && tar_cut_early(h, n))
 		return KT_FMT_TAR;
+	/* gpg finds an armored message after lines of text. */
+	switch (ktc_armor_probe(h, n, eof)) {
+	case 1:
+		return KT_FMT_OPENPGP_ARMOR;
+	case -1:
+		return KT_FMT_PENDING;
+	}
 	return KT_FMT_UNKNOWN;
 }
 

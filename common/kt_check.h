@@ -115,6 +115,23 @@ const char *kt_check_format_name(enum kt_format);
    header was fed, whether or not the message is complete. */
 int kt_check_nomdc(const struct kt_check *);
 
+/* For an OpenPGP message, binary or armored (kt_check_pgp.c): the tag of
+   its first packet, marker packets aside (1 and 3 session keys, 9, 18
+   and 20 encrypted data, 2 and 4 signatures, 8 compressed, 11 literal),
+   or -1 while none was seen and for other input.  kt-unseal refuses what
+   does not start encrypted before gpg reads a byte of it. */
+int kt_check_pgp_first_tag(const struct kt_check *);
+
+/* For an OpenPGP message: 1 when its encrypted data is AEAD protected
+   (an AEAD packet, tag 20, or a version 2 encrypted data packet, tag 18:
+   RFC 4880bis and RFC 9580), known once that packet's first body byte
+   was fed. */
+int kt_check_pgp_aead(const struct kt_check *);
+
+/* For input of no recognised format: 1 when a cleartext-signed message
+   ("-----BEGIN PGP SIGNED MESSAGE-----") starts in its first bytes. */
+int kt_check_pgp_clearsigned(const struct kt_check *);
+
 /* For a tar stream (or a gzip-compressed one): whether it starts with
    kt-tar's start marker, and how many members it had (for kt-tar -t -v:
    "manifest verified, N members"). */

@@ -78,6 +78,9 @@ int ktc_walker_signature_only(const struct ktc_walker *);
    be one, -1 when more bytes are needed (never when EOF is set). */
 int ktc_pgp_probe(const unsigned char *buf, size_t len, int eof);
 
+/* Detection of an armored message after lines of text, as gpg reads
+   one: 1, 0 or -1 as ktc_pgp_probe(). */
+int ktc_armor_probe(const unsigned char *buf, size_t len, int eof);
 int ktc_armor_start(struct kt_check *);
 int ktc_armor_feed(struct kt_check *, const unsigned char *, size_t);
 int ktc_armor_end(struct kt_check *);

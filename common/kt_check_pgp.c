@@ -41,6 +41,9 @@ struct ktc_walker {
 	int pending_ops;	/* one-pass signatures awaiting theirs */
 	uint64_t sigs;
 	int nomdc;
+	int first;		/* the first packet's tag (markers aside), or 0 */
+	int aead;		/* the encrypted data is AEAD: tag 20, or tag 18
+				   version 2 (RFC 9580's SEIPDv2) */
 
 	/* A compressed packet at the top: its content is a message too,
 	   inflated and walked by INNER, so that a cut shows even when the
@@ -215,6 +218,8 @@ grammar(struct kt_check *c, struct ktc_walker *w)
 
 	if (tag == 10 && w->gram != G_DONE)
 		return 0;	/* marker packets are to be ignored */
+	if (w->first == 0)
+		w->first = tag;
 	switch (w->gram) {
 	case G_START:
 		switch (tag) {
@@ -351,10 +356,12 @@ body_byte(struct kt_check *c, struct ktc_walker *w, unsigned char b)
 	case 18:
 		if (b != 1 && b != 2)
 			bad = "version";
+		w->aead = b == 2;
 		break;
 	case 20:
 		if (b != 1)
 			bad = "version";
+		w->aead = 1;
 		break;
 	case 4:
 		if (b != 3 && b != 6)
@@ -548,6 +555,33 @@ ktc_pgp_probe(const unsigned char *buf, size_t len, int eof)
 	return eof ? 0 : -1;
 }
 
+/* The walker of the message's top level, binary or decoded from armor. */
+static const struct ktc_walker *
+top_walker(const struct kt_check *c)
+{
+	if (c->fmt == KT_FMT_OPENPGP)
+		return c->pgp;
+	if (c->fmt == KT_FMT_OPENPGP_ARMOR)
+		return ktc_armor_walker(c);
+	return NULL;
+}
+
+int
+kt_check_pgp_first_tag(const struct kt_check *c)
+{
+	const struct ktc_walker *w = top_walker(c);
+
+	return w != NULL && w->first != 0 ? w->first : -1;
+}
+
+int
+kt_check_pgp_aead(const struct kt_check *c)
+{
+	const struct ktc_walker *w = top_walker(c);
+
+	return w != NULL && w->aead;
+}
+
 /* --- ASCII armor ----------------------------------------------------------- */
 
 #define LINE_MAX_LEN	4096
@@ -569,7 +603,75 @@ struct ktc_armor {
 	unsigned char out[LINE_MAX_LEN];
 };
 
+static const char armor_begin[] = "-----BEGIN PGP MESSAGE-----";
 static const char armor_end[] = "-----END PGP MESSAGE-----";
+
+/*
+ * gpg takes the first armor it finds, after any lines of text: the first
+ * line of H[0..N) that starts with five dashes, when only text (no NUL)
+ * comes before it.  Sets *LEN to its length (without the newline and
+ * trailing blanks) and *WHOLE to whether its newline was seen.
+ */
+static const char *
+first_armor_line(const unsigned char *h, size_t n, size_t *len, int *whole)
+{
+	const unsigned char *line, *nl, *end = h + n;
+
+	for (line = h; line < end; line = nl + 1) {
+		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			nl = end;
+		if (memchr(line, '\0', (size_t)(nl - line)) != NULL)
+			return NULL;
+		if (nl - line >= 5 && memcmp(line, "-----", 5) == 0) {
+			*whole = nl < end;
+			while (nl > line && (nl[-1] == '\r' || nl[-1] == ' ' ||
+			    nl[-1] == '\t'))
+				nl--;
+			*len = (size_t)(nl - line);
+			return (const char *)line;
+		}
+	}
+	return NULL;
+}
+
+int
+ktc_armor_probe(const unsigned char *h, size_t n, int eof)
+{
+	const size_t blen = sizeof(armor_begin) - 1;
+	const char *line;
+	size_t len;
+	int whole;
+
+	if ((line = first_armor_line(h, n, &len, &whole)) == NULL)
+		/* Text so far, and the BEGIN line may yet come. */
+		return !eof && memchr(h, '\0', n) == NULL ? -1 : 0;
+	if (len > blen || memcmp(line, armor_begin, len) != 0)
+		return 0;	/* another armor comes first */
+	if (len == blen && (whole || eof))
+		return 1;
+	if (whole)
+		return 0;
+	/* At the end of input, a BEGIN line cut short is a message cut
+	   inside it (as at byte 0: "-----BEGIN " at least). */
+	if (eof)
+		return len >= 11;
+	return -1;
+}
+
+int
+kt_check_pgp_clearsigned(const struct kt_check *c)
+{
+	static const char begin[] = "-----BEGIN PGP SIGNED MESSAGE-----";
+	const char *line;
+	size_t len;
+	int whole;
+
+	if (c->fmt != KT_FMT_UNKNOWN ||
+	    (line = first_armor_line(c->head, c->headlen, &len, &whole)) ==
+	    NULL)
+		return 0;
+	return len == sizeof(begin) - 1 && memcmp(line, begin, len) == 0;
+}
 
 int
 ktc_armor_start(struct kt_check *c)
@@ -706,9 +808,13 @@ armor_line(struct kt_check *c)
 	s[len] = '\0';
 	switch (a->state) {
 	case A_BEGIN:
-		if (strcmp(s, "-----BEGIN PGP MESSAGE-----") != 0)
+		/* Text may come first, as gpg allows; then the armor is
+		   checked alike.  Detection saw that no other armor (a
+		   signed message, say) comes before this one. */
+		if (strcmp(s, armor_begin) == 0)
+			a->state = A_HEADERS;
+		else if (strncmp(s, "-----", 5) == 0)
 			return armor_fail(c, "bad BEGIN line");
-		a->state = A_HEADERS;
 		return 0;
 	case A_HEADERS:
 		if (len == 0) {

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,14 +66,17 @@ kt_gpg_peek(struct kt_gpg_job *job, size_t len)
 
 	if (len > sizeof(ibuf))
 		len = sizeof(ibuf);
-	if ((n = kt_read_full(job->in_fd, ibuf, len)) == -1)
+	if (len <= job->iend)
+		return job->iend;
+	if ((n = kt_read_full(job->in_fd, ibuf + job->iend, len - job->iend))
+	    == -1)
 		err(KT_EXIT_FAIL, "read from %s", job->in_name);
 	job->in_total += n;
-	if (job->check != NULL && n > 0)
-		(void)kt_check_feed(job->check, ibuf, (size_t)n);
-	job->ibeg = 0;
-	job->iend = (size_t)n;
-	return (size_t)n;
+	if (job->check != NULL && n > 0 &&
+	    kt_check_feed(job->check, ibuf + job->iend, (size_t)n) == -1)
+		job->check_failed = 1;
+	job->iend += (size_t)n;
+	return job->iend;
 }
 
 /*
@@ -86,6 +91,31 @@ stop_gpg(struct run *r)
 		kill(r->gpg.pid, SIGKILL);
 	r->job->killed = 1;
 	close_fd(&r->gin);
+}
+
+/*
+ * gpg writes the direct output itself, unseen: measure it, and stop gpg
+ * once it is over a bound (a small compressed message can expand to fill
+ * any disk).  Called as gpg works and once it ended, so that a gpg that
+ * was quicker than the watch is judged alike.
+ */
+static void
+watch_output(struct run *r)
+{
+	struct kt_gpg_job *job = r->job;
+	struct statvfs vfs;
+	struct stat st;
+
+	if (!job->out_direct || job->out_over)
+		return;
+	if (job->out_max > 0 && fstat(job->out_fd, &st) == 0 &&
+	    st.st_size > job->out_max)
+		job->out_over = KT_GPG_OVER_MAX;
+	else if (job->out_min_free > 0 && fstatvfs(job->out_fd, &vfs) == 0 &&
+	    (off_t)vfs.f_bavail * (off_t)vfs.f_frsize < job->out_min_free)
+		job->out_over = KT_GPG_OVER_MIN_FREE;
+	if (job->out_over)
+		stop_gpg(r);
 }
 
 static void
@@ -412,12 +442,17 @@ kt_gpg_run(struct kt_gpg_job *job)
 	static const struct timespec nap = { 0, COALESCE_NAP_NS };
 	struct run r;
 	struct pollfd pfd[N];
-	int what[N], n, i, big_pipes;
+	int what[N], n, i, big_pipes, timeout;
 	size_t moved, got;
 
+	/* Input already refused by the check: gpg need not see it. */
+	if (job->check_failed)
+		return;
 	memset(&r, 0, sizeof(r));
 	r.job = job;
 	big_pipes = start(&r);
+	timeout = job->out_direct && (job->out_max > 0 ||
+	    job->out_min_free > 0) ? KT_GPG_WATCH_MS : -1;
 	for (;;) {
 		n = 0;
 		if (r.gin != -1 && job->ibeg < job->iend) {
@@ -447,11 +482,13 @@ kt_gpg_run(struct kt_gpg_job *job)
 		/* gpg closed all it writes to: it has ended. */
 		if (r.gout == -1 && r.gstatus == -1 && r.gerr == -1)
 			break;
-		if (poll(pfd, (nfds_t)n, -1) == -1) {
+		if (poll(pfd, (nfds_t)n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			err(KT_EXIT_FAIL, "poll");
 		}
+		if (timeout != -1)
+			watch_output(&r);
 		/* Readiness, an error or a hang-up: the read or write
 		   tells which. */
 		moved = 0;
@@ -489,6 +526,7 @@ kt_gpg_run(struct kt_gpg_job *job)
 		if (big_pipes && moved > 0 && moved < COALESCE_BELOW)
 			nanosleep(&nap, NULL);
 	}
+	watch_output(&r);
 	close_fd(&r.gin);
 	close_fd(&r.gcmd);
 	job->wait_status = kt_proc_wait(&r.gpg);

@@ -38,6 +38,14 @@
  */
 #define KT_GPG_HOLDBACK 4096
 
+/* Which bound of a job's direct output was hit. */
+#define KT_GPG_OVER_MAX		1
+#define KT_GPG_OVER_MIN_FREE	2
+
+/* How often the direct output is measured while gpg writes it: gpg goes
+   past a bound by what it writes in that time, at most. */
+#define KT_GPG_WATCH_MS		20
+
 /* Called for each status line ("[GNUPG:] KEYWORD ARGS") but those of the
    passphrase dialogue.  ARGS is "" when there are none. */
 typedef void kt_gpg_status_fn(void *arg, const char *keyword,
@@ -55,6 +63,12 @@ struct kt_gpg_job {
 	int out_fd;
 	const char *out_name;
 	int out_direct;			/* gpg writes OUT_FD itself */
+	off_t out_max;			/* with OUT_DIRECT: gpg is stopped once
+					   OUT_FD holds more bytes (0: no
+					   limit) */
+	off_t out_min_free;		/* with OUT_DIRECT: ... or once the
+					   file system holding it has fewer
+					   bytes free (0: no limit) */
 	kt_gpg_status_fn *status;
 	void *status_arg;
 
@@ -64,6 +78,8 @@ struct kt_gpg_job {
 	int check_failed;		/* CHECK refused the input */
 	int read_errno;			/* reading IN_FD failed */
 	int write_errno;		/* writing OUT_FD failed */
+	int out_over;			/* OUT_MAX or OUT_MIN_FREE was hit
+					   (KT_GPG_OVER_MAX, _MIN_FREE) */
 	off_t in_total;			/* bytes read from IN_FD */
 	off_t out_total;		/* bytes gpg wrote through us */
 	char last_words[256];		/* gpg's last line on stderr, without
@@ -78,15 +94,18 @@ struct kt_gpg_job {
 };
 
 /*
- * Reads the first bytes of IN_FD (up to LEN, at most KT_IO_BUFSIZE,
- * stopping early only at end of input), feeds them to CHECK and keeps them
- * to be passed on first.  Returns how many were read.  Exits on a read
- * error.  For a decision that depends on the input (kt-seal's compression).
+ * Reads the first bytes of IN_FD until LEN are held (at most
+ * KT_IO_BUFSIZE, stopping early only at end of input), feeds them to CHECK
+ * and keeps them to be passed on first; a second call reads on.  Returns
+ * how many are held: fewer than LEN only at end of input.  Sets
+ * CHECK_FAILED when CHECK refuses them.  Exits on a read error.  For a decision that depends on the input (kt-seal's
+ * compression, kt-unseal's "is it encrypted at all?").
  */
 size_t kt_gpg_peek(struct kt_gpg_job *, size_t len);
 
 /*
- * Runs gpg on JOB to its end and waits for it.  Exits, killing gpg, when
+ * Runs gpg on JOB to its end and waits for it (not at all when
+ * CHECK_FAILED is already set).  Exits, killing gpg, when
  * it cannot be started, when it needs a passphrase and there is no
  * terminal to ask, when it asks again for the passphrase of the same key
  * (the first was wrong: "wrong passphrase") or asks a question we have no

@@ -8,15 +8,21 @@
 
 #include "kt_spool.h"
 
+const char *
+kt_spool_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+
+	return dir == NULL || *dir == '\0' ? "/tmp" : dir;
+}
+
 int
 kt_spool_open(void)
 {
-	const char *dir = getenv("TMPDIR");
+	const char *dir = kt_spool_dir();
 	char *path;
 	int fd, saved;
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
 	/* O_TMPFILE never gives the file a name at all. */
 	fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
 	if (fd != -1 || (errno != EOPNOTSUPP && errno != EISDIR &&

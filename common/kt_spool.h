@@ -11,4 +11,7 @@
    errno set. */
 int kt_spool_open(void);
 
+/* The directory kt_spool_open() uses, for messages. */
+const char *kt_spool_dir(void);
+
 #endif

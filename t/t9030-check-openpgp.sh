@@ -234,11 +234,74 @@ test_expect_success 'armor: checksum, END line, base64 and headers are checked' 
 	kt-check-stream <nocrc.asc
 '
 
+# with_prose FILE...: each FILE as p-FILE, after two lines of text.
+with_prose () {
+	for f
+	do
+		{ printf "Backup of kts01, as mailed.\n\n" && cat $f; } >p-$f ||
+		return 1
+	done
+}
+
+test_expect_success 'armor after lines of text is a message, as gpg reads it' '
+	with_prose armor.asc blank.asc crlf.asc nocrc.asc &&
+	for f in p-armor.asc p-blank.asc p-crlf.asc p-nocrc.asc
+	do
+		kt-check-stream --describe <$f >actual &&
+		cat >expect <<-\EOF &&
+		format=openpgp-armor inner=none suffix=.asc manifest=none
+		ASCII-armored OpenPGP message
+		EOF
+		test_cmp expect actual || return 1
+	done
+'
+
+test_expect_success 'armor after text is checked as strictly as at byte 0' '
+	with_prose badcrc.asc noend.asc after.asc badchar.asc badhdr.asc &&
+	refuses --grep "CRC-24 checksum does not match" p-badcrc.asc &&
+	refuses --grep "no \"-----END PGP MESSAGE-----\" line" p-noend.asc &&
+	refuses --grep "data after the END line" p-after.asc &&
+	refuses --grep "not base64" p-badchar.asc &&
+	refuses --grep "armor header" p-badhdr.asc &&
+	size=$(wc -c <p-armor.asc) &&
+	head -c $((size / 2)) p-armor.asc >p-cut.asc &&
+	refuses --grep "armored OpenPGP message cut at byte" p-cut.asc &&
+	printf "Backup\n-----BEGIN PGP MESS" >p-cutbegin.asc &&
+	refuses --grep "armored OpenPGP message cut" p-cutbegin.asc
+'
+
+test_expect_success 'text is not a message when another armor comes first, or NULs, or 512 bytes' '
+	{ printf "%s\n" "-----BEGIN PGP SIGNED MESSAGE-----" "" && cat armor.asc; } >p-other.asc &&
+	{ printf "text\0\n" && cat armor.asc; } >p-nul.asc &&
+	{ head -c 600 /dev/zero | tr "\0" x && echo && cat armor.asc; } >p-long.asc &&
+	for f in p-other.asc p-nul.asc p-long.asc
+	do
+		kt-check-stream <$f >actual &&
+		grep "^format=unknown" actual || return 1
+	done
+'
+
+test_expect_success 'AEAD packets: RFC 4880bis OCB (tag 20) and RFC 9580 SEIPD v2 (tag 18 v2)' '
+	for n in enc-sym-ocb-1 enc-sym-ocb-2 enc-9580-a-8-5
+	do
+		cp "$TEST_DIRECTORY/t1030/$n.asc" $n.asc &&
+		gpg --batch --dearmor <$n.asc >$n.gpg &&
+		kt-check-stream --describe <$n.asc >actual &&
+		grep "^format=openpgp-armor " actual &&
+		grep "^ASCII-armored OpenPGP message$" actual &&
+		kt-check-stream <$n.gpg >actual &&
+		grep "^format=openpgp " actual &&
+		cuts_refused $n.gpg || return 1
+	done
+'
+
 test_expect_success 'the chunk size changes no verdict and no message' '
 	for f in pipe.gpg file.gpg sym.gpg armor.asc signonly.gpg nomdc.gpg \
 		esk-only.gpg no-sig.gpg in-packet.gpg cut-compressed.gpg \
 		junk.gpg twice.gpg badtag.gpg badcrc.asc noend.asc after.asc \
-		badchar.asc detached.sig
+		badchar.asc detached.sig p-armor.asc p-badcrc.asc p-noend.asc \
+		p-after.asc p-cut.asc p-cutbegin.asc p-other.asc p-long.asc \
+		enc-sym-ocb-1.asc enc-sym-ocb-2.gpg enc-9580-a-8-5.asc
 	do
 		kt-check-stream --describe <$f >a 2>&1; echo $? >>a
 		for c in 1 3 4096
