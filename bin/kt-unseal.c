@@ -41,8 +41,8 @@
    few KiB can expand to terabytes.  --max-size raises the first bound;
    the second keeps the file system usable by everyone else. */
 #define DEFAULT_MAX_SIZE	((off_t)16 << 30)
-#define RESERVE_PERCENT		5
-#define RESERVE_MAX		((off_t)1 << 30)
+#define RESERVE_PERCENT		1
+#define RESERVE_MAX		((off_t)256 << 20)
 
 /* How far into the input its first packet is looked for: past armor
    headers, never past what gpg would read to find it. */
