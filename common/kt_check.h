@@ -122,6 +122,20 @@ int kt_check_is_kt_tar(const struct kt_check *);
 unsigned long long kt_check_members(const struct kt_check *);
 
 /*
+ * For a tar stream (or a gzip-compressed one) checked with KT_CHECK_HASH,
+ * once kt_check_end() returned 0: compares its members as this
+ * recogniser read them with VIEW, a kt_manifest_reader (kt_manifest.h)
+ * the caller fed, member by member, with what another parser (kt-tar:
+ * libarchive) delivered: type, path, link target, size and the SHA-256 of
+ * the data.  Returns 0 when the two agree; -1 when they do not, or the
+ * stream is no such tar (kt_check_error() says which member differs).
+ * A manifest vouches for what the recogniser read: this makes it vouch
+ * for what is extracted.
+ */
+struct kt_manifest_reader;
+int kt_check_compare(struct kt_check *, struct kt_manifest_reader *view);
+
+/*
  * PostgreSQL dumps, for kt-pgdump-wrap, which holds back the end of
  * pg_dump's output (and of psql's input) until the end is verified.
  *
