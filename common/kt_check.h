@@ -6,8 +6,9 @@
  *
  * Feed it every byte of the stream in order, in chunks of any size, then
  * call kt_check_end() once at end of input.  The verdict does not depend
- * on the chunk sizes.  Memory is fixed: a few KiB, about 40 KiB more for
- * a tar, up to 200 KiB more for a kt-tar manifest's fingerprints, about
+ * on the chunk sizes (t9050 checks it).  Memory is fixed: a few KiB,
+ * about 40 KiB more for a tar, up to 200 KiB more for the members'
+ * fingerprints (a kt-tar manifest's, or any tar's with KT_CHECK_HASH), about
  * 110 KiB per gzip level; data is hashed straight from the caller's
  * buffer.  Nothing is printed and nothing exits: errors come back as -1
  * and kt_check_error().
@@ -26,7 +27,11 @@
  * follows; an archive that starts with kt-tar's start marker must have
  * its manifest after the marker, and it is compared with the members
  * (count, types, sizes, paths; with KT_CHECK_HASH also every member's
- * SHA-256).  gzip: every member up to its trailer, the inflated data
+ * SHA-256).  Headers that tar readers read differently are refused
+ * (unknown types, a file named "dir/", "ustar" magic neither POSIX's
+ * nor GNU's, a mode that is not octal, sparse files, links and devices
+ * with data, global headers that set names or sizes: kt-tar(1), "Refused
+ * archives"); numbers are read by value, whatever their width.  gzip: every member up to its trailer, the inflated data
  * checked as a stream of its own.  OpenPGP: the top-level packets up to
  * a packet boundary, in an order RFC 4880 allows; a compressed packet at
  * the top is inflated and its message walked too.  PostgreSQL dump: the
