@@ -749,20 +749,13 @@ copy_data(struct kt_tar_reader *r, struct archive *disk, const char *name)
 {
 	const void *buf;
 	size_t size;
-	la_int64_t off;
-	int rc;
+	int64_t off;
 
-	for (;;) {
-		rc = archive_read_data_block(r->a, &buf, &size, &off);
-		if (rc == ARCHIVE_EOF)
-			return;
-		if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-			kt_tar_reader_fail(r);
+	while (kt_tar_reader_data_block(r, &buf, &size, &off))
 		if (archive_write_data_block(disk, buf, size, off) !=
 		    ARCHIVE_OK)
 			fail(KT_EXIT_FAIL, "%s: %s", name,
 			    archive_error_string(disk));
-	}
 }
 
 static void

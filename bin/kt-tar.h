@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "kt_sha256.h"
+
 struct archive;
 struct archive_entry;
 struct kt_check;
+struct kt_manifest_reader;
 
 struct kt_tar_opts {
 	int mode;		/* 'c', 't' or 'x' */
@@ -38,6 +41,12 @@ void kt_tar_exclude_add(struct kt_tar_opts *o, const char *pattern);
  * stream checker as libarchive reads it, so that the manifest is checked
  * in the same pass.  The checker runs in a thread of its own, a few
  * buffers behind libarchive: hashing overlaps with extracting.
+ *
+ * What libarchive delivers is recorded too, member by member (type,
+ * path, link target, size, the SHA-256 of the data it hands out, whether
+ * or not the caller wants the data), and compared at the end with the
+ * members the checker read (kt_check_compare): the manifest vouches for
+ * what the checker read, so both must be the same.
  */
 #define KT_TAR_READ_BUFS	8
 #define KT_TAR_READ_BUFSIZE	(256 * 1024)
@@ -62,6 +71,16 @@ struct kt_tar_reader {
 	int checker_idle;	/* the checker waits for a buffer */
 	int reader_waits;	/* the reader waits for the checker... */
 	uint64_t wake_at;	/* ...to be done with this many */
+
+	/* The member libarchive delivers, for kt_check_compare. */
+	struct kt_manifest_reader *view;
+	int cur;		/* a member is open */
+	int curtype;		/* KT_MANIFEST_* */
+	char *curpath, *curlink;
+	uint64_t cursize;	/* its size, as libarchive says */
+	uint64_t curgot;	/* data bytes delivered so far */
+	int curdone;		/* all of its data was delivered */
+	struct kt_sha256 cursha;
 };
 
 struct kt_tar_reader *kt_tar_reader_open(void);
@@ -71,16 +90,24 @@ struct kt_tar_reader *kt_tar_reader_open(void);
    kt_tar_reader_fail() when the archive cannot be read. */
 int kt_tar_reader_next(struct kt_tar_reader *, struct archive_entry **e);
 
-/* Writes the data of the member E heads to FD, from FD's offset 0 (holes
-   of a sparse member as holes).  Exits through kt_tar_reader_fail() when
-   the archive cannot be read; returns 0, or -1 with errno set when
-   writing FD fails. */
+/* The next block of the member's data, as archive_read_data_block()
+   gives it, recorded for the comparison: returns 1, or 0 at the end of
+   the data.  Exits through kt_tar_reader_fail() when the archive cannot
+   be read, and refuses data with holes (the checker refuses sparse
+   members: libarchive must not find one). */
+int kt_tar_reader_data_block(struct kt_tar_reader *, const void **buf,
+    size_t *size, int64_t *offset);
+
+/* Writes the data of the member E heads to FD, from FD's offset 0.
+   Exits through kt_tar_reader_fail() when the archive cannot be read;
+   returns 0, or -1 with errno set when writing FD fails. */
 int kt_tar_reader_data_to_fd(struct kt_tar_reader *, struct archive_entry *e,
     int fd);
 
 /* After kt_tar_reader_next() returned 0: reads the rest of
    the input through the checker and exits unless the archive is complete
-   (end-of-archive marker, and the manifest when kt-tar made it). */
+   (end-of-archive marker, and the manifest when kt-tar made it) and
+   libarchive delivered exactly the members the checker read. */
 void kt_tar_reader_finish(struct kt_tar_reader *);
 
 /* Exits with the most precise reason a read of the archive failed:

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,19 +86,6 @@ kt_check_free(struct kt_check *c)
 	free(c);
 }
 
-/* Could these first bytes still be a tar header?  Its mode field holds
-   octal digits, spaces or NULs in every tar we know. */
-static int
-tar_possible(const unsigned char *h, size_t n)
-{
-	size_t i;
-
-	for (i = KT_TAR_MODE_OFF; i < n && i < KT_TAR_MODE_OFF + 8; i++)
-		if (h[i] != ' ' && h[i] != '\0' && (h[i] < '0' || h[i] > '7'))
-			return 0;
-	return 1;
-}
-
 /* A tar cut inside its first header, recognisable all the same. */
 static int
 tar_cut_early(const unsigned char *h, size_t n)
@@ -136,9 +124,11 @@ detect(const unsigned char *h, size_t n, int eof)
 	if (alive && !eof)
 		return KT_FMT_PENDING;
 
-	if (n >= KT_TAR_BLOCK && kt_tar_checksum_ok(h))
+	/* The mode field rules a tar out whether it arrived alone or with
+	   the whole header: the verdict never depends on read sizes. */
+	if (n >= KT_TAR_BLOCK && kt_tar_checksum_ok(h) && kt_tar_mode_ok(h, n))
 		return KT_FMT_TAR;
-	tar = n < KT_TAR_BLOCK && tar_possible(h, n);
+	tar = n < KT_TAR_BLOCK && kt_tar_mode_ok(h, n);
 
 	/* Binary OpenPGP can look like a tar header that starts with a
 	   non-ASCII name: let tar be ruled out first. */
@@ -329,6 +319,35 @@ kt_check_members(const struct kt_check *c)
 	if (c->fmt != KT_FMT_TAR)
 		return 0;
 	return ktc_tar_members(c);
+}
+
+int
+kt_check_compare(struct kt_check *c, struct kt_manifest_reader *view)
+{
+	struct kt_manifest_reader *mine;
+	struct kt_check *in;
+	const char *what;
+	uint64_t index;
+
+	if (c->failed || !c->ended || c->end_result != 0)
+		return -1;
+	if (c->fmt == KT_FMT_GZIP && (in = (struct kt_check *)
+	    ktc_gzip_inner(c)) != NULL) {
+		if (kt_check_compare(in, view) == 0)
+			return 0;
+		return ktc_fail(c, "%s", kt_check_error(in));
+	}
+	if (c->fmt != KT_FMT_TAR || (mine = ktc_tar_view(c)) == NULL)
+		return ktc_fail(c, "not a tar archive checked member by member");
+	if (kt_manifest_reader_compare(mine, view, &index, &what) == 0)
+		return 0;
+	if (index > 0)
+		return ktc_fail(c, "tar archive read two ways: libarchive "
+		    "delivers member %" PRIu64 " with another %s than its "
+		    "header says (a header tar readers disagree about?)",
+		    index, what);
+	return ktc_fail(c, "tar archive read two ways: libarchive and the "
+	    "headers disagree about the %s", what);
 }
 
 int

@@ -6,8 +6,9 @@
  *
  * Feed it every byte of the stream in order, in chunks of any size, then
  * call kt_check_end() once at end of input.  The verdict does not depend
- * on the chunk sizes.  Memory is fixed: a few KiB, about 40 KiB more for
- * a tar, up to 200 KiB more for a kt-tar manifest's fingerprints, about
+ * on the chunk sizes (t9050 checks it).  Memory is fixed: a few KiB,
+ * about 40 KiB more for a tar, up to 200 KiB more for the members'
+ * fingerprints (a kt-tar manifest's, or any tar's with KT_CHECK_HASH), about
  * 110 KiB per gzip level; data is hashed straight from the caller's
  * buffer.  Nothing is printed and nothing exits: errors come back as -1
  * and kt_check_error().
@@ -26,7 +27,11 @@
  * follows; an archive that starts with kt-tar's start marker must have
  * its manifest after the marker, and it is compared with the members
  * (count, types, sizes, paths; with KT_CHECK_HASH also every member's
- * SHA-256).  gzip: every member up to its trailer, the inflated data
+ * SHA-256).  Headers that tar readers read differently are refused
+ * (unknown types, a file named "dir/", "ustar" magic neither POSIX's
+ * nor GNU's, a mode that is not octal, sparse files, links and devices
+ * with data, global headers that set names or sizes: kt-tar(1), "Refused
+ * archives"); numbers are read by value, whatever their width.  gzip: every member up to its trailer, the inflated data
  * checked as a stream of its own.  OpenPGP: the top-level packets up to
  * a packet boundary, in an order RFC 4880 allows; a compressed packet at
  * the top is inflated and its message walked too.  PostgreSQL dump: the
@@ -137,6 +142,20 @@ int kt_check_pgp_clearsigned(const struct kt_check *);
    "manifest verified, N members"). */
 int kt_check_is_kt_tar(const struct kt_check *);
 unsigned long long kt_check_members(const struct kt_check *);
+
+/*
+ * For a tar stream (or a gzip-compressed one) checked with KT_CHECK_HASH,
+ * once kt_check_end() returned 0: compares its members as this
+ * recogniser read them with VIEW, a kt_manifest_reader (kt_manifest.h)
+ * the caller fed, member by member, with what another parser (kt-tar:
+ * libarchive) delivered: type, path, link target, size and the SHA-256 of
+ * the data.  Returns 0 when the two agree; -1 when they do not, or the
+ * stream is no such tar (kt_check_error() says which member differs).
+ * A manifest vouches for what the recogniser read: this makes it vouch
+ * for what is extracted.
+ */
+struct kt_manifest_reader;
+int kt_check_compare(struct kt_check *, struct kt_manifest_reader *view);
 
 /*
  * PostgreSQL dumps, for kt-pgdump-wrap, which holds back the end of

@@ -57,6 +57,8 @@ void ktc_tar_free(struct kt_check *);
 int ktc_tar_is_kt(const struct kt_check *);
 enum kt_manifest_state ktc_tar_manifest(const struct kt_check *);
 uint64_t ktc_tar_members(const struct kt_check *);
+/* The members as the tar parser read them (KT_CHECK_HASH only), or NULL. */
+struct kt_manifest_reader *ktc_tar_view(const struct kt_check *);
 
 int ktc_gzip_start(struct kt_check *);
 int ktc_gzip_feed(struct kt_check *, const unsigned char *, size_t);

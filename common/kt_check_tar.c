@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,6 @@
 
 enum tstate {
 	T_HEADER,	/* next: a header, or the end-of-archive marker */
-	T_EXT,		/* GNU sparse extension blocks */
 	T_DATA,
 	T_PAD,
 	T_EOA2,		/* the second zero block of the end-of-archive */
@@ -66,8 +66,7 @@ struct ktc_tar {
 	struct name path, link;
 	int havesize;
 	uint64_t paxsize;
-	char num[24];
-	size_t numlen;
+	uint64_t paxdigits;
 	int mtype;
 	uint64_t msize;
 	struct kt_sha256 sha;
@@ -97,6 +96,12 @@ ktc_tar_start(struct kt_check *c)
 		return -1;
 	c->tar = t;
 	t->state = T_HEADER;
+	/* With HASH the members are recorded from the start, whether or
+	   not a manifest follows: kt-tar compares them with what libarchive
+	   delivers (kt_check_compare). */
+	t->hash = (c->flags & KT_CHECK_HASH) != 0;
+	if (t->hash && (t->mr = kt_manifest_reader_new(1)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -127,6 +132,12 @@ ktc_tar_manifest(const struct kt_check *c)
 	if (t == NULL || !t->mdone)
 		return KT_MANIFEST_NONE;
 	return t->hash ? KT_MANIFEST_VERIFIED : KT_MANIFEST_STRUCTURE;
+}
+
+struct kt_manifest_reader *
+ktc_tar_view(const struct kt_check *c)
+{
+	return c->tar != NULL && c->tar->hash ? c->tar->mr : NULL;
 }
 
 uint64_t
@@ -173,6 +184,62 @@ name_append(struct name *n, const unsigned char *s, size_t len)
 
 /* --- pax records --------------------------------------------------------- */
 
+/* Keys of a sparse file: GNU tar's formats 0.0, 0.1 and 1.0, Solaris',
+   star's.  The header's size then counts a map and the data without the
+   holes; libarchive skips and reads such data differently, GNU tar
+   renames the member (1.0): we do not follow them. */
+static int
+sparse_key(const char *key)
+{
+	return strncmp(key, "GNU.sparse.", 11) == 0 ||
+	    strcmp(key, "SUN.holesdata") == 0 ||
+	    strcmp(key, "SCHILY.realsize") == 0;
+}
+
+static int
+sparse(struct kt_check *c, const char *how)
+{
+	return ktc_fail(c, "tar header at byte %" PRIu64 " is a sparse file "
+	    "(%s), which kt-tar does not read: tar readers disagree about "
+	    "where its data ends", TAR(c)->hdroff, how);
+}
+
+/* A decimal number in pieces, by value: leading zeros are allowed. */
+static int
+pax_number(struct kt_check *c, const unsigned char *buf, size_t len,
+    unsigned flags)
+{
+	struct ktc_tar *t = TAR(c);
+	size_t i;
+	unsigned d;
+
+	if (flags & KT_PAX_BEGIN) {
+		t->paxsize = 0;
+		t->paxdigits = 0;
+		t->havesize = 0;
+	}
+	for (i = 0; i < len; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return ktc_fail(c, "tar header at byte %" PRIu64 " has "
+			    "a pax size record that is not a number",
+			    t->hdroff);
+		d = (unsigned)(buf[i] - '0');
+		if (t->paxsize > (UINT64_MAX - d) / 10)
+			return ktc_fail(c, "tar header at byte %" PRIu64 " has "
+			    "a pax size record out of range (beyond 64 bits)",
+			    t->hdroff);
+		t->paxsize = t->paxsize * 10 + d;
+		t->paxdigits++;
+	}
+	if (!(flags & KT_PAX_END))
+		return 0;
+	if (t->paxdigits == 0)
+		return ktc_fail(c, "tar header at byte %" PRIu64 " has an "
+		    "empty pax size record", t->hdroff);
+	t->havesize = 1;
+	return 0;
+}
+
 static int
 pax_value(void *cookie, const char *key, const unsigned char *buf,
     size_t len, unsigned flags)
@@ -180,9 +247,9 @@ pax_value(void *cookie, const char *key, const unsigned char *buf,
 	struct kt_check *c = cookie;
 	struct ktc_tar *t = TAR(c);
 	struct name *n = NULL;
-	uint64_t v = 0;
-	size_t i;
 
+	if ((flags & KT_PAX_BEGIN) && sparse_key(key))
+		return sparse(c, key);
 	if (strcmp(key, "path") == 0)
 		n = &t->path;
 	else if (strcmp(key, "linkpath") == 0)
@@ -198,26 +265,7 @@ pax_value(void *cookie, const char *key, const unsigned char *buf,
 	}
 	if (strcmp(key, "size") != 0)
 		return 0;
-	if (flags & KT_PAX_BEGIN)
-		t->numlen = 0;
-	if (len > sizeof(t->num) - 1 - t->numlen)
-		return ktc_fail(c, "tar header at byte %" PRIu64 " has a pax "
-		    "size record out of range", t->hdroff);
-	memcpy(t->num + t->numlen, buf, len);
-	t->numlen += len;
-	if (!(flags & KT_PAX_END))
-		return 0;
-	for (i = 0; i < t->numlen; i++) {
-		if (t->num[i] < '0' || t->num[i] > '9' || v > UINT64_MAX / 10)
-			break;
-		v = v * 10 + (uint64_t)(t->num[i] - '0');
-	}
-	if (t->numlen == 0 || i < t->numlen)
-		return ktc_fail(c, "tar header at byte %" PRIu64 " has a pax "
-		    "size record that is not a number in range", t->hdroff);
-	t->havesize = 1;
-	t->paxsize = v;
-	return 0;
+	return pax_number(c, buf, len, flags);
 }
 
 static int
@@ -228,6 +276,14 @@ global_value(void *cookie, const char *key, const unsigned char *buf,
 	struct kt_check *c = cookie;
 	struct ktc_tar *t = TAR(c);
 
+	/* GNU tar applies these to every member that follows, libarchive
+	   ignores them: the two would not agree on a single member. */
+	if ((flags & KT_PAX_BEGIN) && (strcmp(key, "path") == 0 ||
+	    strcmp(key, "linkpath") == 0 || strcmp(key, "size") == 0 ||
+	    sparse_key(key)))
+		return ktc_fail(c, "tar global header at byte %" PRIu64 " sets "
+		    "\"%s\" for the members that follow, which GNU tar "
+		    "applies and libarchive ignores", t->hdroff, key);
 	if (strcmp(key, "comment") != 0)
 		return 0;
 	if (flags & KT_PAX_BEGIN) {
@@ -259,8 +315,8 @@ global_value(void *cookie, const char *key, const unsigned char *buf,
 		/* kt-tar's start marker: a manifest must follow the
 		   members, and they are compared with it as they come. */
 		t->kt = 1;
-		t->hash = (c->flags & KT_CHECK_HASH) != 0;
-		if ((t->mr = kt_manifest_reader_new(t->hash)) == NULL)
+		if (t->mr == NULL &&
+		    (t->mr = kt_manifest_reader_new(t->hash)) == NULL)
 			return ktc_fail(c, "out of memory");
 	}
 	return 0;
@@ -276,11 +332,6 @@ member_done(struct kt_check *c)
 
 	t->members++;
 	if (t->mr != NULL) {
-		if (t->path.toolong || t->link.toolong)
-			return ktc_fail(c, "kt-tar archive: member at byte %"
-			    PRIu64 " has a name longer than %d bytes, which "
-			    "its manifest cannot name", t->hdroff,
-			    KT_MANIFEST_PATH_MAX);
 		if (t->hash && t->mtype == KT_MANIFEST_FILE)
 			kt_sha256_final(&t->sha, digest);
 		if (kt_manifest_expect(t->mr, t->mtype, t->path.buf,
@@ -362,6 +413,45 @@ ambiguous(struct kt_check *c, const char *what, uint64_t size)
 	    TAR(c)->hdroff, what, size);
 }
 
+/* A typeflag we do not know: POSIX says a file, libarchive makes it a
+   file with data (a directory when its name ends in '/'), GNU tar warns,
+   Solaris' 'A' is an ACL to libarchive and a file to GNU tar. */
+static int
+unknown_type(struct kt_check *c, unsigned char type)
+{
+	char shown[8];
+
+	if (type > 0x20 && type < 0x7f)
+		snprintf(shown, sizeof(shown), "'%c'", type);
+	else
+		snprintf(shown, sizeof(shown), "0x%02x", type);
+	return ktc_fail(c, "tar header at byte %" PRIu64 " has type %s, "
+	    "which kt-tar does not read: tar readers disagree about what it "
+	    "holds", TAR(c)->hdroff, shown);
+}
+
+/* The member's names are known: what tar readers could take differently. */
+static int
+member_names(struct kt_check *c)
+{
+	struct ktc_tar *t = TAR(c);
+
+	if (t->path.toolong || t->link.toolong)
+		return ktc_fail(c, "tar member at byte %" PRIu64 " has a name "
+		    "longer than %d bytes", t->hdroff, KT_MANIFEST_PATH_MAX);
+	/* libarchive makes a "file" named "dir/" a directory and reads its
+	   data as headers; GNU tar extracts a file. */
+	if ((t->mtype == KT_MANIFEST_FILE ||
+	    t->mtype == KT_MANIFEST_HARDLINK) && t->path.len > 0 &&
+	    t->path.buf[t->path.len - 1] == '/')
+		return ktc_fail(c, "tar header at byte %" PRIu64 " is a %s "
+		    "named \"%s\", which tar readers disagree about (a "
+		    "directory to libarchive)", t->hdroff,
+		    t->mtype == KT_MANIFEST_FILE ? "file" : "hard link",
+		    quote(&t->path));
+	return 0;
+}
+
 /* A header block (not all zeros) has been read into t->blk. */
 static int
 header(struct kt_check *c)
@@ -375,6 +465,16 @@ header(struct kt_check *c)
 		if (r == KT_TAR_ECHECKSUM)
 			return ktc_fail(c, "tar header at byte %" PRIu64
 			    " has a bad checksum", t->hdroff);
+		if (r == KT_TAR_EMODE)
+			return ktc_fail(c, "tar header at byte %" PRIu64
+			    " has a mode field that is not an octal number: "
+			    "tar readers disagree about it", t->hdroff);
+		if (r == KT_TAR_EMAGIC)
+			return ktc_fail(c, "tar header at byte %" PRIu64
+			    " has the magic \"ustar\" with a version that is "
+			    "neither POSIX's nor GNU's: tar readers disagree "
+			    "about its name (libarchive reads the prefix "
+			    "field, GNU tar does not)", t->hdroff);
 		return ktc_fail(c, "tar header at byte %" PRIu64 " has a size "
 		    "field %s", t->hdroff, r == KT_TAR_ERANGE ?
 		    "out of range (negative or beyond 64 bits)" :
@@ -411,14 +511,14 @@ header(struct kt_check *c)
 			}
 		}
 		break;
-	case 'A':
-		t->pending = 1;
-		break;
+	case 'S':
+		return sparse(c, "GNU type 'S'");
 	case 'V':
 		if (size > 0)
 			return ambiguous(c, "volume label", size);
 		break;
-	default:
+	case '0': case '\0': case '7': case '1': case '2': case '3': case '4':
+	case '5': case '6':
 		t->what = D_MEMBER;
 		t->mtype = kt_manifest_type(h.typeflag);
 		if (t->havesize)
@@ -448,10 +548,14 @@ header(struct kt_check *c)
 		if (t->link.from == FROM_HEADER)
 			name_set(&t->link, h.linkname, h.linklen,
 			    FROM_HEADER);
+		if (member_names(c) == -1)
+			return -1;
 		if (t->hash && t->mtype == KT_MANIFEST_FILE &&
 		    t->sha.md == NULL && kt_sha256_init(&t->sha) == -1)
 			return ktc_fail(c, "SHA-256 is not available");
 		break;
+	default:
+		return unknown_type(c, (unsigned char)h.typeflag);
 	}
 	if (t->inmanifest && t->what != D_GLOBAL)
 		return ktc_fail(c, "expected the kt-tar manifest after the "
@@ -461,10 +565,6 @@ header(struct kt_check *c)
 	t->left = size;
 	t->padleft = kt_tar_padding(size);
 	t->dataoff = t->off;
-	if (h.gnu_extended) {
-		t->state = T_EXT;
-		return 0;
-	}
 	if (size == 0)
 		return data_done(c);
 	t->state = T_DATA;
@@ -563,20 +663,6 @@ ktc_tar_feed(struct kt_check *c, const unsigned char *buf, size_t len)
 			}
 			if (header(c) == -1)
 				return -1;
-			break;
-		case T_EXT:
-			buf += fill(t, buf, (size_t)(end - buf));
-			if (t->blklen < KT_TAR_BLOCK)
-				break;
-			t->blklen = 0;
-			if (t->blk[KT_TAR_GNU_EXT_NEXT] != 0)
-				break;
-			t->dataoff = t->off;
-			if (t->left == 0) {
-				if (data_done(c) == -1)
-					return -1;
-			} else
-				t->state = T_DATA;
 			break;
 		case T_DATA:
 			n = (size_t)(end - buf);
@@ -679,10 +765,6 @@ ktc_tar_end(struct kt_check *c)
 		return ktc_fail(c, "tar archive ends at byte %" PRIu64
 		    " without its end-of-archive marker (cut at a member "
 		    "boundary?)", t->off);
-	case T_EXT:
-		return ktc_fail(c, "tar archive cut inside the sparse header "
-		    "of the member at byte %" PRIu64 " (input ends at byte %"
-		    PRIu64 ")", t->hdroff, t->off);
 	case T_DATA:
 		if (t->inmanifest)
 			return ktc_fail(c, "kt-tar archive cut inside its "

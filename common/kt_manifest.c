@@ -368,10 +368,14 @@ struct kt_manifest_reader {
 	size_t showlen;
 	int done;
 	int failed;
+	int wantfinal;		/* want is finished: its digest is in... */
+	unsigned char wantdigest[KT_SHA256_LEN];
 	char error[512];
 };
 
 #define FNV_INIT	2166136261u
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 static uint32_t
 fnv(uint32_t h, const void *buf, size_t len)
@@ -454,6 +458,8 @@ kt_manifest_expect(struct kt_manifest_reader *r, int type, const char *path,
 
 	if (r->failed)
 		return -1;
+	if (r->wantfinal)
+		return rfail(r, "a member after the end of the members");
 	if (r->hash) {
 		switch (type) {
 		case KT_MANIFEST_FILE:
@@ -547,10 +553,22 @@ line_done(struct kt_manifest_reader *r)
 	return 0;
 }
 
+/* The digest over the members' lines, finished once. */
+static const unsigned char *
+want_digest(struct kt_manifest_reader *r)
+{
+	if (!r->wantfinal) {
+		kt_sha256_final(&r->want, r->wantdigest);
+		r->wantfinal = 1;
+	}
+	return r->wantdigest;
+}
+
 static int
 members_done(struct kt_manifest_reader *r)
 {
-	unsigned char want[KT_SHA256_LEN], got[KT_SHA256_LEN];
+	unsigned char got[KT_SHA256_LEN];
+	const unsigned char *want;
 
 	if (r->count != r->nlines)
 		return rfail(r, "kt-tar manifest is malformed: its members "
@@ -559,9 +577,9 @@ members_done(struct kt_manifest_reader *r)
 	if (r->count != r->nexpect)
 		return rfail(r, "kt-tar manifest lists %" PRIu64 " members, "
 		    "the archive has %" PRIu64, r->count, r->nexpect);
-	kt_sha256_final(&r->want, want);
+	want = want_digest(r);
 	kt_sha256_final(&r->got, got);
-	if (memcmp(want, got, sizeof(want)) != 0)
+	if (memcmp(want, got, sizeof(got)) != 0)
 		return rfail(r, "kt-tar manifest does not match the archive's "
 		    "members (a member after the first %d differs)",
 		    KT_MANIFEST_FP_MAX);
@@ -802,4 +820,42 @@ const char *
 kt_manifest_reader_error(const struct kt_manifest_reader *r)
 {
 	return r->failed ? r->error : "no error";
+}
+
+/*
+ * Two readers fed the same archive's members by two parsers: the first
+ * difference.  Fingerprints name the member for the first
+ * KT_MANIFEST_FP_MAX members, the running digests decide for the rest.
+ */
+int
+kt_manifest_reader_compare(struct kt_manifest_reader *a,
+    struct kt_manifest_reader *b, uint64_t *index, const char **what)
+{
+	uint64_t i, n = a->nexpect < b->nexpect ? a->nexpect : b->nexpect;
+
+	*index = 0;
+	*what = NULL;
+	if (n > KT_MANIFEST_FP_MAX)
+		n = KT_MANIFEST_FP_MAX;
+	for (i = 0; i < n; i++) {
+		*index = i + 1;
+		if (a->fps[i].path != b->fps[i].path)
+			*what = "path";
+		else if (a->fps[i].meta != b->fps[i].meta)
+			*what = "type or size";
+		else if (a->hash && b->hash && a->fps[i].data != b->fps[i].data)
+			*what = "data";
+		if (*what != NULL)
+			return -1;
+	}
+	*index = 0;
+	if (a->nexpect != b->nexpect) {
+		*what = "number of members";
+		return -1;
+	}
+	if (memcmp(want_digest(a), want_digest(b), KT_SHA256_LEN) != 0) {
+		*what = "a member after the first " STR(KT_MANIFEST_FP_MAX);
+		return -1;
+	}
+	return 0;
 }

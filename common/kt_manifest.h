@@ -48,6 +48,22 @@
  * - Then two zero blocks, then zero bytes only, to a multiple of
  *   KT_TAR_RECORD bytes as tar archives usually are.
  *
+ * What the manifest vouches for is exactly what is extracted, by two
+ * layers (shared/DESIGN.md, "One parse per format"):
+ * - The stream recogniser (kt_check_tar.c), which compares the manifest
+ *   with the members as it parses them, refuses every header whose
+ *   meaning tar readers are known to disagree about: unknown typeflags,
+ *   a file named "dir/", "ustar" magic neither POSIX's nor GNU's, a mode
+ *   field that is not octal, sparse files, links and devices with data,
+ *   global headers that set names or sizes (kt-tar(1), "Refused
+ *   archives").
+ * - kt-tar -t/-x record every entry libarchive delivers (type, path, link
+ *   target, size, and the SHA-256 of the data libarchive hands out, for
+ *   every member, extracted or not) in a reader of their own and compare
+ *   it with the recogniser's (kt_manifest_reader_compare, through
+ *   kt_check_compare): any difference is refused, for archives with or
+ *   without a manifest.
+ *
  * For the writer (kt-tar -c), measured with libarchive 3.6, GNU tar 1.34
  * and Python 3.11:
  * - The manifest describes the bytes stored: read files with
@@ -205,6 +221,19 @@ int kt_manifest_read(struct kt_manifest_reader *, const void *buf,
    "members" line seen and everything matched), 0 when another part must
    follow, -1 on error. */
 int kt_manifest_part_end(struct kt_manifest_reader *);
+
+/*
+ * Compares what two readers were told of the members (the calls to
+ * kt_manifest_expect, not any manifest): kt-tar feeds one with the
+ * entries libarchive delivers, the stream recogniser feeds the other
+ * with the headers it parsed.  Both must use the same HASH.  Returns 0
+ * when they agree; -1 when not, with *INDEX the first member (from 1)
+ * that differs and *WHAT what differs ("path", "type or size", "data"),
+ * or *INDEX 0 and *WHAT "number of members" or "a member after the
+ * first 16384".  Finishes both readers' digests: no member may follow.
+ */
+int kt_manifest_reader_compare(struct kt_manifest_reader *,
+    struct kt_manifest_reader *, uint64_t *index, const char **what);
 
 /* The manifest was complete and matched. */
 int kt_manifest_reader_done(const struct kt_manifest_reader *);

@@ -6,6 +6,10 @@
 
 #include "kt_tarfmt.h"
 
+/* No pax record is longer: libarchive's limit for a whole extended
+   header is 1 MiB; this leaves room and cannot overflow. */
+#define KT_PAX_RECLEN_MAX	(UINT64_C(1) << 40)
+
 int
 kt_tar_block_is_zero(const unsigned char *blk)
 {
@@ -13,6 +17,18 @@ kt_tar_block_is_zero(const unsigned char *blk)
 
 	for (i = 0; i < KT_TAR_BLOCK; i++)
 		if (blk[i] != 0)
+			return 0;
+	return 1;
+}
+
+int
+kt_tar_mode_ok(const unsigned char *blk, size_t n)
+{
+	size_t i;
+
+	for (i = KT_TAR_MODE_OFF; i < n && i < KT_TAR_MODE_OFF + 8; i++)
+		if (blk[i] != ' ' && blk[i] != '\0' &&
+		    (blk[i] < '0' || blk[i] > '7'))
 			return 0;
 	return 1;
 }
@@ -105,11 +121,15 @@ kt_tar_parse_header(const unsigned char *blk, struct kt_tar_header *h)
 		h->magic = KT_TAR_USTAR;
 	else if (memcmp(magic, "ustar  \0", 8) == 0)
 		h->magic = KT_TAR_GNU;
+	else if (memcmp(magic, "ustar", 5) == 0)
+		return KT_TAR_EMAGIC;
 	else
 		h->magic = KT_TAR_V7;
 	if ((r = kt_tar_number(blk + KT_TAR_SIZE_OFF, KT_TAR_SIZE_LEN,
 	    &h->size)) != KT_TAR_OK)
 		return r;
+	if (!kt_tar_mode_ok(blk, KT_TAR_BLOCK))
+		return KT_TAR_EMODE;
 	h->gnu_extended = h->magic == KT_TAR_GNU && h->typeflag == 'S' &&
 	    blk[KT_TAR_GNU_EXT_OFF] != 0;
 
@@ -194,7 +214,7 @@ kt_pax_feed(struct kt_pax_reader *p, const void *vbuf, size_t len)
 				if (p->ndigits == 0)
 					return pax_fail(p, "a record without "
 					    "its length");
-				p->done = (uint64_t)p->ndigits + 1;
+				p->done = p->ndigits + 1;
 				p->state = PAX_KEY;
 				p->keylen = 0;
 				p->keylong = 0;
@@ -204,9 +224,11 @@ kt_pax_feed(struct kt_pax_reader *p, const void *vbuf, size_t len)
 			if (*buf < '0' || *buf > '9')
 				return pax_fail(p, "a record length that is "
 				    "not a number");
-			if (++p->ndigits > 18)
+			/* By value: leading zeros are no reason to refuse. */
+			p->ndigits++;
+			if (p->reclen > KT_PAX_RECLEN_MAX / 10)
 				return pax_fail(p, "a record length that is "
-				    "too long");
+				    "too large");
 			p->reclen = p->reclen * 10 + (uint64_t)(*buf - '0');
 			buf++;
 			break;

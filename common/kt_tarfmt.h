@@ -57,8 +57,17 @@ struct kt_tar_header {
 #define KT_TAR_ECHECKSUM (-1)	/* checksum field wrong or unreadable */
 #define KT_TAR_ENUMBER	(-2)	/* a number field that is not a number */
 #define KT_TAR_ERANGE	(-3)	/* negative, or more than 64 bits */
+#define KT_TAR_EMAGIC	(-4)	/* "ustar" magic that is neither POSIX's nor
+				   GNU's: libarchive reads it as ustar (with
+				   the prefix field), GNU tar as v7 (without) */
+#define KT_TAR_EMODE	(-5)	/* a mode field that is not octal */
 
 int kt_tar_block_is_zero(const unsigned char *blk);
+
+/* Whether the first N bytes of a header (N < 512 for a header still
+   arriving) have a mode field of octal digits, spaces and NULs, as every
+   tar writes it.  GNU tar refuses any other; libarchive reads it as 0. */
+int kt_tar_mode_ok(const unsigned char *blk, size_t n);
 
 /* The checksum as POSIX defines it (unsigned bytes), or as old tars
    computed it (signed bytes); both are accepted, as GNU tar and
@@ -83,7 +92,9 @@ uint64_t kt_tar_padding(uint64_t size);
 /*
  * pax extended records, "%d key=value\n", read as a stream so that a
  * header's data of any size is parsed in fixed memory.  The length of
- * every record is checked against its bytes; keys longer than
+ * every record is checked against its bytes (its decimal length read by
+ * value: leading zeros are allowed, as GNU tar and libarchive allow
+ * them); keys longer than
  * KT_PAX_KEY_MAX are skipped (none of those we read is that long).
  * Zero bytes after the last record are tolerated, as padding.
  *
@@ -106,7 +117,7 @@ struct kt_pax_reader {
 	uint64_t reclen;	/* declared length of the current record */
 	uint64_t done;		/* bytes of it seen */
 	uint64_t valleft;	/* value bytes still to come */
-	int ndigits;
+	uint64_t ndigits;	/* of the length, leading zeros too */
 	int begun;
 	size_t keylen;
 	int keylong;

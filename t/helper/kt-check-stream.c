@@ -4,6 +4,18 @@
  *
  *	kt-check-stream [--chunk N] [--hash] [--describe] [--peek N]
  *	    [--trailer] < stream
+ *	kt-check-stream --compare-chunks < stream
+ *
+ * --chunk N feeds the recogniser N bytes at a time (the last piece may
+ * be shorter), whatever read(2) returns: the verdict must not depend on
+ * it (t9050).
+ *
+ * --compare-chunks reads the whole stream into memory and runs the
+ * recogniser over it in chunks of 1, 7, 511, 512 and 4096 bytes and
+ * whole, with and without KT_CHECK_HASH: it prints the verdict of the
+ * whole read (what it says of the stream, and the message) and exits 0
+ * when every other verdict is the same, 4 with the differences on
+ * stderr when not.
  *
  * Prints "format=F inner=I suffix=S manifest=M" and exits 0 when the
  * stream is complete (or of a kind without an end to check), 3 with the
@@ -32,7 +44,8 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: kt-check-stream [--chunk N] [--hash] [--describe] "
-	    "[--peek N] [--trailer] < stream\n");
+	    "[--peek N] [--trailer] < stream\n"
+	    "       kt-check-stream --compare-chunks < stream\n");
 	exit(status);
 }
 
@@ -69,11 +82,84 @@ manifest_name(enum kt_manifest_state m)
 	}
 }
 
+/* Everything the recogniser says of D fed CHUNK bytes at a time. */
+static void
+verdict(const unsigned char *d, size_t len, size_t chunk, unsigned flags,
+    char *out, size_t outlen)
+{
+	struct kt_check *c;
+	size_t off, k;
+	int r = 0;
+
+	if ((c = kt_check_new(flags)) == NULL)
+		err(KT_EXIT_FAIL, NULL);
+	for (off = 0; off < len && r == 0; off += k) {
+		k = len - off < chunk ? len - off : chunk;
+		r = kt_check_feed(c, d + off, k);
+	}
+	if (r == 0)
+		r = kt_check_end(c);
+	snprintf(out, outlen, "format=%s inner=%s manifest=%s kt=%d "
+	    "members=%llu nomdc=%d %s: %s",
+	    kt_check_format_name(kt_check_format(c)),
+	    kt_check_format_name(kt_check_inner_format(c)),
+	    manifest_name(kt_check_manifest(c)), kt_check_is_kt_tar(c),
+	    kt_check_members(c), kt_check_nomdc(c), kt_check_describe(c),
+	    r == 0 ? "complete" : kt_check_error(c));
+	kt_check_free(c);
+}
+
+static int
+compare_chunks(void)
+{
+	static const size_t chunks[] = { 1, 7, 511, 512, 4096 };
+	static char want[2048], got[2048];
+	unsigned char *d = NULL;
+	size_t len = 0, cap = 0, i, f;
+	ssize_t n;
+	int differ = 0;
+
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 65536;
+			if ((d = realloc(d, cap)) == NULL)
+				err(KT_EXIT_FAIL, NULL);
+		}
+		n = read(STDIN_FILENO, d + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			err(KT_EXIT_FAIL, "read from standard input");
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	for (f = 0; f < 2; f++) {
+		verdict(d, len, len > 0 ? len : 1, f ? KT_CHECK_HASH : 0, want,
+		    sizeof(want));
+		printf("%s%s\n", f ? "hash " : "", want);
+		for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+			verdict(d, len, chunks[i], f ? KT_CHECK_HASH : 0, got,
+			    sizeof(got));
+			if (strcmp(want, got) == 0)
+				continue;
+			warnx("%schunk %zu: %s", f ? "hash " : "", chunks[i],
+			    got);
+			differ = 1;
+		}
+	}
+	free(d);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(KT_EXIT_FAIL, "write to standard output");
+	return differ ? 4 : KT_EXIT_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "chunk", required_argument, NULL, 'c' },
+		{ "compare-chunks", no_argument, NULL, 'C' },
 		{ "describe", no_argument, NULL, 'd' },
 		{ "peek", required_argument, NULL, 'p' },
 		{ "trailer", no_argument, NULL, 't' },
@@ -84,14 +170,14 @@ main(int argc, char *argv[])
 	struct kt_check *check;
 	unsigned flags = 0;
 	unsigned char *buf;
-	size_t chunk = 65536;
+	size_t chunk = 65536, bufsize;
 	ssize_t n;
 	char *end;
 	long v;
 	static char tail[KT_PGDUMP_TAIL_MAX];
 	unsigned long long total = 0, peek = 0;
 	size_t taillen = 0, at, k, off;
-	int ch, r, describe = 0, trailer = 0;
+	int ch, r, describe = 0, trailer = 0, compare = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -105,6 +191,9 @@ main(int argc, char *argv[])
 			break;
 		case 'H':
 			flags |= KT_CHECK_HASH;
+			break;
+		case 'C':
+			compare = 1;
 			break;
 		case 'd':
 			describe = 1;
@@ -127,12 +216,17 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(KT_EXIT_USAGE);
-	if ((buf = malloc(chunk)) == NULL || (check = kt_check_new(flags)) ==
+	if (compare)
+		return compare_chunks();
+	/* Reads of at least 64 KiB: feeding one byte at a time needs no
+	   system call a byte. */
+	bufsize = chunk > 65536 ? chunk : 65536;
+	if ((buf = malloc(bufsize)) == NULL || (check = kt_check_new(flags)) ==
 	    NULL)
 		err(KT_EXIT_FAIL, NULL);
 	r = 0;
 	for (;;) {
-		n = read(STDIN_FILENO, buf, chunk);
+		n = read(STDIN_FILENO, buf, bufsize);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
@@ -142,7 +236,7 @@ main(int argc, char *argv[])
 		for (off = 0; off < (size_t)n; off += k) {
 			/* Pieces end at the peek point, to say what was
 			   known there. */
-			k = (size_t)n - off;
+			k = (size_t)n - off < chunk ? (size_t)n - off : chunk;
 			if (peek > total && peek - total < k)
 				k = (size_t)(peek - total);
 			if (r == 0 && kt_check_feed(check, buf + off, k) == -1)
