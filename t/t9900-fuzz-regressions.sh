@@ -25,6 +25,7 @@ replay () {
 # Findings that still break their invariant, each with its
 # test_expect_failure below: "NAME/FILE", one a line.
 known_bugs='
+check/tar-mode-not-octal-cut.tar
 tarread/pax-path-nul.tar
 tarread/typeflag-unknown.tar
 tarread/typeflag0-dir-slash.tar
@@ -52,6 +53,16 @@ $name/${f##*/}
 		'
 	done
 done
+
+# common/kt_check.c, detect(): a first block of 512 bytes fed at once is
+# a tar when its checksum is right, but fed in smaller pieces
+# tar_possible() rules it out as soon as the mode field shows a byte
+# that is not an octal digit ("0000648"), and the stream becomes unknown
+# data, whose end nobody checks.  This archive, cut inside its first
+# member, is refused when read whole and accepted when read in pieces.
+test_expect_failure 'check: a tar header with a non-octal mode, whatever the split' '
+	replay check "$FUZZ/findings/check/tar-mode-not-octal-cut.tar"
+'
 
 # The recogniser (common/kt_check_tar.c) and libarchive read these
 # members differently, yet the recogniser accepts them: a manifest
