@@ -260,6 +260,12 @@ pax_value(void *cookie, const char *key, const unsigned char *buf,
 			n->toolong = 0;
 			n->from = FROM_PAX;
 		}
+		/* libarchive and GNU tar end the name at a NUL, other
+		   readers keep it whole: two names for one member. */
+		if (memchr(buf, '\0', len) != NULL)
+			return ktc_fail(c, "tar header at byte %" PRIu64 " has "
+			    "a NUL byte in its pax %s record, which tar "
+			    "readers cut or keep", t->hdroff, key);
 		name_append(n, buf, len);
 		return 0;
 	}

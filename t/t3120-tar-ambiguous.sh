@@ -100,10 +100,13 @@ test_expect_success 'a later header whose mode is not octal is refused' '
 	refused_everywhere kt-mode-nonoctal.tar "tar header at byte 1024 has a mode field that is not an octal number"
 '
 
-test_expect_success 'libarchive delivering another name than the headers show is refused' '
+# libarchive ends a pax path at a NUL byte, the recogniser used to keep
+# it whole; the comparison with what libarchive delivers caught that
+# first, and the recogniser now refuses the record itself.
+test_expect_success 'a pax path with a NUL byte (two names for one member) is refused' '
 	mk pax-path-nul && mk --kt pax-path-nul &&
-	refused_everywhere pax-path-nul.tar "tar archive read two ways: libarchive delivers member 1 with another path" &&
-	refused_everywhere kt-pax-path-nul.tar "tar archive read two ways: libarchive delivers member 1 with another path"
+	refused_everywhere pax-path-nul.tar "has a NUL byte in its pax path record" &&
+	refused_everywhere kt-pax-path-nul.tar "has a NUL byte in its pax path record"
 '
 
 test_expect_success GNUTAR 'setup: a sparse file' '
