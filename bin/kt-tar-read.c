@@ -224,23 +224,6 @@ view_fail(struct kt_tar_reader *r, const char *fmt, ...)
 	    msg != NULL ? msg : fmt);
 }
 
-static int
-entry_type(struct archive_entry *e)
-{
-	if (archive_entry_hardlink(e) != NULL)
-		return KT_MANIFEST_HARDLINK;
-	switch (archive_entry_filetype(e)) {
-	case AE_IFREG:
-		return KT_MANIFEST_FILE;
-	case AE_IFDIR:
-		return KT_MANIFEST_DIR;
-	case AE_IFLNK:
-		return KT_MANIFEST_SYMLINK;
-	default:
-		return KT_MANIFEST_OTHER;
-	}
-}
-
 static char *
 dup_or_null(const char *s)
 {
@@ -264,7 +247,7 @@ view_begin(struct kt_tar_reader *r, struct archive_entry *e)
 		view_fail(r, "a member has no name, or one that cannot be "
 		    "read in this locale");
 	r->cur = 1;
-	r->curtype = entry_type(e);
+	r->curtype = kt_manifest_type_of(e);
 	r->curpath = dup_or_null(path);
 	r->curlink = dup_or_null(r->curtype == KT_MANIFEST_HARDLINK ?
 	    archive_entry_hardlink(e) : r->curtype == KT_MANIFEST_SYMLINK ?

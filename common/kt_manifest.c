@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <archive_entry.h>
+
 #include "kt_manifest.h"
 #include "kt_spool.h"
 
@@ -858,4 +860,21 @@ kt_manifest_reader_compare(struct kt_manifest_reader *a,
 		return -1;
 	}
 	return 0;
+}
+
+int
+kt_manifest_type_of(struct archive_entry *e)
+{
+	if (archive_entry_hardlink(e) != NULL)
+		return KT_MANIFEST_HARDLINK;
+	switch (archive_entry_filetype(e)) {
+	case AE_IFREG:
+		return KT_MANIFEST_FILE;
+	case AE_IFDIR:
+		return KT_MANIFEST_DIR;
+	case AE_IFLNK:
+		return KT_MANIFEST_SYMLINK;
+	default:
+		return KT_MANIFEST_OTHER;
+	}
 }

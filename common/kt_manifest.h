@@ -241,4 +241,9 @@ uint64_t kt_manifest_reader_members(const struct kt_manifest_reader *);
 /* Why the last call failed: one line. */
 const char *kt_manifest_reader_error(const struct kt_manifest_reader *);
 
+/* The manifest type of a member as libarchive delivers it: kt-tar -c
+   writes it so, kt-tar -t and -x compare against it. */
+struct archive_entry;
+int kt_manifest_type_of(struct archive_entry *);
+
 #endif

@@ -137,27 +137,10 @@ read_parts(const uint8_t *data, size_t size, const struct member *m,
 
 /* --- the writer's output, read back ---------------------------------- */
 
-struct out {
-	uint8_t *buf;
-	size_t len;
-};
-
-static int
-collect(void *cookie, const void *buf, size_t len)
-{
-	struct out *o = cookie;
-
-	fuzz_assert((o->buf = realloc(o->buf, o->len + len)) != NULL,
-	    "memory");
-	memcpy(o->buf + o->len, buf, len);
-	o->len += len;
-	return 0;
-}
-
 /* Feeds the comment of each pax global header in O to R; returns
    kt_manifest_part_end()'s last return. */
 static int
-read_written(struct kt_manifest_reader *r, const struct out *o)
+read_written(struct kt_manifest_reader *r, const struct fuzz_out *o)
 {
 	size_t off = 0, size, sp;
 	const uint8_t *h, *d;
@@ -190,7 +173,7 @@ roundtrip(const uint8_t *data, size_t size)
 	struct member m[MEMBERS_MAX];
 	struct kt_manifest *w;
 	struct kt_manifest_reader *r;
-	struct out o = { NULL, 0 };
+	struct fuzz_out o = { NULL, 0 };
 	const uint8_t *p = data, *end = data + size, *nul;
 	size_t n = 0, len;
 	int rc;
@@ -218,7 +201,7 @@ roundtrip(const uint8_t *data, size_t size)
 		    m[len].size, m[len].type == KT_MANIFEST_FILE ?
 		    zero_digest : NULL) == 0, "the writer refuses \"%s\": %s",
 		    m[len].path, strerror(errno));
-	fuzz_assert(kt_manifest_write_end(w, collect, &o) == 0, "write_end");
+	fuzz_assert(kt_manifest_write_end(w, fuzz_collect, &o) == 0, "write_end");
 	kt_manifest_free(w);
 	fuzz_assert((r = kt_manifest_reader_new(0)) != NULL, "memory");
 	/* As the reader gets them: trailing slashes as stored. */

@@ -28,41 +28,6 @@
 
 #define MEMBERS_MAX	4096
 
-struct out {
-	uint8_t *buf;
-	size_t len;
-};
-
-static int
-collect(void *cookie, const void *buf, size_t len)
-{
-	struct out *o = cookie;
-
-	fuzz_assert((o->buf = realloc(o->buf, o->len + len)) != NULL,
-	    "memory");
-	memcpy(o->buf + o->len, buf, len);
-	o->len += len;
-	return 0;
-}
-
-/* The manifest type kt-tar -c writes for E. */
-static int
-type_of(struct archive_entry *e)
-{
-	if (archive_entry_hardlink(e) != NULL)
-		return KT_MANIFEST_HARDLINK;
-	switch (archive_entry_filetype(e)) {
-	case AE_IFREG:
-		return KT_MANIFEST_FILE;
-	case AE_IFDIR:
-		return KT_MANIFEST_DIR;
-	case AE_IFLNK:
-		return KT_MANIFEST_SYMLINK;
-	default:
-		return KT_MANIFEST_OTHER;
-	}
-}
-
 /*
  * Reads DATA as kt-tar does, every member's data included.  Returns the
  * member count, or -1 when libarchive refuses the archive.  With M, adds
@@ -96,7 +61,7 @@ libarchive_members(const uint8_t *data, size_t size, struct kt_manifest *m,
 		n++;
 		if (m == NULL || !*named)
 			continue;
-		type = type_of(e);
+		type = kt_manifest_type_of(e);
 		path = archive_entry_pathname(e);
 		link = type == KT_MANIFEST_HARDLINK ? archive_entry_hardlink(e) :
 		    type == KT_MANIFEST_SYMLINK ? archive_entry_symlink(e) :
@@ -145,16 +110,16 @@ static void
 with_manifest(const uint8_t *data, size_t size)
 {
 	struct kt_manifest *m;
-	struct out o = { NULL, 0 };
+	struct fuzz_out o = { NULL, 0 };
 	struct verdict v;
 	int named = 1;
 
 	if ((m = kt_manifest_new()) == NULL)
 		return;		/* no temporary file: nothing to check */
 	if (libarchive_members(data, size, m, &named) >= 0 && named) {
-		fuzz_assert(kt_manifest_write_start(collect, &o) == 0 &&
-		    collect(&o, data, size) == 0 &&
-		    kt_manifest_write_end(m, collect, &o) == 0, "writing");
+		fuzz_assert(kt_manifest_write_start(fuzz_collect, &o) == 0 &&
+		    fuzz_collect(&o, data, size) == 0 &&
+		    kt_manifest_write_end(m, fuzz_collect, &o) == 0, "writing");
 		recognise(o.buf, o.len, &v);
 		fuzz_assert(v.ok || strstr(v.error, "manifest does not match")
 		    == NULL, "libarchive and the recogniser disagree about "

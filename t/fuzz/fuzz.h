@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,6 +40,25 @@ fuzz_chunk(const uint8_t *data, size_t size, size_t k, size_t max)
 	if (size == 0)
 		return 1;
 	return 1 + data[(k * 7919) % size] % max;
+}
+
+/* A writer's output gathered in memory, for harnesses that read back
+   what a writer made. */
+struct fuzz_out {
+	uint8_t *buf;
+	size_t len;
+};
+
+static inline int
+fuzz_collect(void *cookie, const void *buf, size_t len)
+{
+	struct fuzz_out *o = cookie;
+
+	fuzz_assert((o->buf = realloc(o->buf, o->len + len)) != NULL,
+	    "memory");
+	memcpy(o->buf + o->len, buf, len);
+	o->len += len;
+	return 0;
 }
 
 #endif

@@ -47,23 +47,6 @@ archive_out(struct archive *a, void *cookie, const void *buf, size_t len)
 	return (la_ssize_t)len;
 }
 
-static int
-manifest_type(struct archive_entry *e)
-{
-	if (archive_entry_hardlink(e) != NULL)
-		return KT_MANIFEST_HARDLINK;
-	switch (archive_entry_filetype(e)) {
-	case AE_IFREG:
-		return KT_MANIFEST_FILE;
-	case AE_IFDIR:
-		return KT_MANIFEST_DIR;
-	case AE_IFLNK:
-		return KT_MANIFEST_SYMLINK;
-	default:
-		return KT_MANIFEST_OTHER;
-	}
-}
-
 /* Writes one entry and its data, and records it in the manifest. */
 static void
 add(struct archive *a, struct kt_manifest *m, struct archive_entry *e,
@@ -73,7 +56,7 @@ add(struct archive *a, struct kt_manifest *m, struct archive_entry *e,
 	unsigned char digest[KT_SHA256_LEN];
 	struct kt_sha256 sha;
 	const char *path;
-	int type = manifest_type(e);
+	int type = kt_manifest_type_of(e);
 	int64_t size = 0;
 	ssize_t n;
 
