@@ -41,7 +41,12 @@
  *  - In the client encodings SJIS, BIG5, GBK, UHC, GB18030 and JOHAB,
  *    psql hides the bytes that follow a non-ASCII lead byte; a hidden
  *    byte that would matter where it stands (a quote, a backslash, ...)
- *    is refused, whatever the encoding in force.
+ *    is refused, whatever the encoding in force.  A hidden letter,
+ *    digit or '_' keeps every boundary (0xFF is a word byte too) and
+ *    only changes a word that already holds its non-ASCII lead byte,
+ *    which no keyword, psql variable psql defines or \restrict key
+ *    does; but dollar-quote tags are compared as psql sees them, so a
+ *    tag with a non-ASCII byte is refused.
  *  - psql replaces :NAME by the value of a psql variable and lexes it:
  *    a name psql itself may define (upper case) is refused.
  *  - psql's "BEGIN ... END" heuristic for CREATE FUNCTION bodies joins
@@ -172,6 +177,7 @@ struct sqlf {
 	/* Dollar quotes. */
 	char tag[TAG_MAX + 2];	/* "$tag$" */
 	size_t taglen, tagmatch;
+	int tag_high;		/* the tag has a non-ASCII byte */
 
 	/* Meta-commands and comments. */
 	char meta[META_MAX];
@@ -778,7 +784,9 @@ hidden_in(struct sqlf *f, unsigned char c)
 }
 
 /* Whether psql, reading 0xFF instead of ASCII byte C where the lexer
-   stands, could lex differently. */
+   stands, could lex differently.  Letters, digits and '_' keep the
+   boundaries; what they change in a dollar-quote tag, L_DOLLAR_OPEN
+   refuses. */
 static int
 hidden_matters(const struct sqlf *f, unsigned char c)
 {
@@ -1094,6 +1102,7 @@ normal(struct sqlf *f, char c)
 		break;
 	case '$':
 		f->taglen = 0;
+		f->tag_high = 0;
 		f->lex = L_DOLLAR_OPEN;
 		break;
 	case ':':
@@ -1268,6 +1277,15 @@ step(struct sqlf *f, const char *p, size_t n, int enc)
 		return 0;
 	case L_DOLLAR_OPEN:
 		if (c == '$') {
+			if (f->tag_high) {
+				/* psql compares tags as it sees them, hidden
+				   bytes as 0xFF: "$\x81A$" closes "$\x81B$"
+				   in SJIS, not for the server. */
+				refuse(f, "line %llu: refusing a dollar-quote "
+				    "tag with a non-ASCII byte: psql could "
+				    "read it as another tag", f->line);
+				return 1;
+			}
 			put(f, c);
 			f->tag[0] = '$';
 			f->tag[f->taglen + 1] = '$';
@@ -1284,6 +1302,7 @@ step(struct sqlf *f, const char *p, size_t n, int enc)
 				return 1;
 			}
 			f->tag[1 + f->taglen++] = c;
+			f->tag_high |= u >= 0x80;
 			put(f, c);
 			return 1;
 		}

@@ -196,6 +196,71 @@ do
 
 done
 
+# In SJIS (and BIG5, GBK, UHC, GB18030, JOHAB) psql lexes the byte after
+# a lead byte as 0xFF: "$\201A$" and "$\201B$" are one tag to psql, two
+# to the filter and the server.  psql closes the quote at once and runs
+# the \r, the COMMIT and the \! the filter took for its contents.
+test_expect_success 'setup: a dollar-quote tag with a byte SJIS hides' '
+	mkdir -p tag &&
+	printf "%s\\n" "\\\\unrestrict @KEY@" "CREATE TABLE pwn1 (a int);" \
+		"SET client_encoding = '"'"'SJIS'"'"';" \
+		"DO \$\\201A\$ \$\\201B\$ \\\\r" "COMMIT;" "\\\\! touch @FILE@" \
+		"\$\\201A\$; -- \$\\201B\$ \\\\r" \
+		"SET client_encoding = '"'"'UTF8'"'"';" >tag/sjis-tag.fmt &&
+	printf "$(cat tag/sjis-tag.fmt)\\n" >tag/sjis-tag.sql &&
+	grep -c "^\\\\! touch @FILE@\$" tag/sjis-tag.sql &&
+	test "$(od -An -tx1 tag/sjis-tag.sql | grep -c " 81 41 ")" -ge 1
+'
+
+test_expect_success 'crafted sjis-tag: refused where psql would part from the filter' '
+	sed -e "s/@KEY@/0123456789abcdef/" -e "s|@FILE@|sjis-tag.pwned|" \
+		tag/sjis-tag.sql >sjis-tag.in &&
+	refused_early sjis-tag.in &&
+	grep "line 4: refusing a dollar-quote tag with a non-ASCII byte" err
+'
+
+test_expect_success 'restore refuses the sjis-tag dump, cut (exit 1, nothing committed, nothing run)' '
+	refuses sjis-tag tag
+'
+
+test_expect_success 'restore refuses the sjis-tag dump, complete (exit 1, nothing committed, nothing run)' '
+	attack sjis-tag tag &&
+	sed -n "/^-- PostgreSQL database dump complete/,\$p" sample.sql >trailer &&
+	test_line_count -gt 0 trailer &&
+	cat trailer >>sjis-tag.dump &&
+	pg_psql -d postgres -c "CREATE DATABASE victim_tag TEMPLATE keytrustee" &&
+	test_expect_code 1 kt-pgdump-wrap --restore victim_tag \
+		<sjis-tag.dump 2>err &&
+	cat err &&
+	pg_table_digest victim_tag >after &&
+	test_cmp before after &&
+	test_path_is_missing sjis-tag.pwned &&
+	grep "^kt-pgdump-wrap: .*line [0-9]*: refusing a dollar-quote tag" err &&
+	grep "nothing restored, database victim_tag unchanged" err
+'
+
+test_expect_success 'any dollar-quote tag with a non-ASCII byte is refused: SJIS, UTF-8' '
+	for tag in "\\201A" "\\303\\251" "\\377a" "\\217AB"
+	do
+		printf "SELECT \$$tag\$ x \$$tag\$;\\n" >tag.sql &&
+		test_must_fail kt-sqlf-split filtered <tag.sql 2>err &&
+		grep "line 1: refusing a dollar-quote tag with a non-ASCII" err ||
+		return 1
+	done
+'
+
+test_expect_success 'psql and the filter split SJIS text with hidden letters alike' '
+	printf "%s\\n" "SET client_encoding = '"'"'SJIS'"'"';" \
+		"SELECT \$a\$ \\201A\$a \\201B \$a\$ AS \\201Ax, '"'"'\\201A'"'"' AS \"\\201B\";" \
+		"SELECT 1 AS \\201BEGIN, \$\\201A AS y; SELECT \$_\$\$\\201A\$_\$;" \
+		"COMMENT ON TABLE \\201COMMIT IS NULL; -- \\201A\$ \\201B\$" \
+		"SELECT :\\201A; SELECT 2;" \
+		"SET client_encoding = '"'"'UTF8'"'"';" >hid.fmt &&
+	printf "$(cat hid.fmt)\\n" >hid.sql &&
+	agree hid.sql &&
+	grep -c "SELECT2;" psql.stmts
+'
+
 test_expect_success 'restore refuses psql variables psql defines, not others' '
 	printf "SELECT :DBNAME;\\n" >var.sql &&
 	test_must_fail kt-sqlf-split filtered <var.sql 2>err &&
