@@ -384,13 +384,32 @@ check_algorithms(const struct unseal_status *st, const struct kt_check *check)
 		    "legacy cipher %s: refusing it", legacy[st->cipher]);
 }
 
-/* gpg 2.2 says DECRYPTION_OKAY and GOODMDC even when an AEAD tag does
-   not match (a modified message, or a wrong passphrase: it cannot tell
-   them apart), then finds no packet in what it decrypted and fails. */
+/*
+ * gpg 2.2 says DECRYPTION_OKAY and GOODMDC even when an AEAD tag does
+ * not match (a modified message, or a wrong passphrase: it cannot tell
+ * them apart).  A bad first chunk leaves it no packet to find (NODATA);
+ * a bad later chunk or final tag only shows in its exit status.  Every
+ * byte of an AEAD packet is authenticated: once gpg has the session key
+ * (DECRYPTION_INFO) and decrypts, any other failure is the tag's.  A wrong
+ * key or passphrase gpg does tell (DECRYPTION_FAILED) is reported
+ * before this is asked.
+ */
 static int
-aead_failed(const struct unseal_status *st, const struct kt_check *check)
+aead_failed(const struct unseal_status *st, const struct kt_check *check,
+    const struct kt_gpg_job *job)
 {
-	return st->nodata && kt_check_pgp_aead(check);
+	int i;
+
+	if (!kt_check_pgp_aead(check) || !st->info)
+		return 0;
+	if (st->nodata || st->failure != 0)
+		return 1;
+	/* A signature gpg could not verify fails it too: that one is
+	   check_signatures()' to report. */
+	for (i = 0; i < st->nsigs; i++)
+		if (strcmp(st->sigs[i].verdict, "GOODSIG") != 0)
+			return 0;
+	return !kt_gpg_exited_ok(job);
 }
 
 /* The key ids a message was encrypted to, for "no secret key". */
@@ -585,7 +604,7 @@ fail(const struct options *o, const struct kt_gpg_job *job,
 		    "was modified or cut (%s)", st->badmdc ?
 		    "its MDC does not match" : "decryption failed");
 	}
-	if (aead_failed(st, check))
+	if (aead_failed(st, check, job))
 		errx(KT_EXIT_INTEGRITY, "integrity check failed: the message "
 		    "was modified or cut, or the passphrase is wrong (its AEAD "
 		    "tag does not match)");
@@ -667,7 +686,7 @@ unseal(const struct options *o)
 	kt_secret_free(&pass);
 	if (job.check_failed || job.out_over || job.read_errno != 0 ||
 	    job.write_errno != 0 || kt_gpg_killed_by_other(&job) || st.failed || !st.okay ||
-	    !st.ended || st.failure != 0 || aead_failed(&st, check))
+	    !st.ended || st.failure != 0 || aead_failed(&st, check, &job))
 		fail(o, &job, &st, check);
 	check_algorithms(&st, check);
 	check_signatures(o, &st);

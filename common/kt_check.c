@@ -143,10 +143,12 @@ detect(const unsigned char *h, size_t n, int eof)
 		return KT_FMT_PENDING;
 	if (eof && tar && tar_cut_early(h, n))
 		return KT_FMT_TAR;
-	/* gpg finds an armored message after lines of text. */
+	/* gpg finds an armored message after lines of text, unless it
+	   reads the first bytes as a packet header: then so do we. */
 	switch (ktc_armor_probe(h, n, eof)) {
 	case 1:
-		return KT_FMT_OPENPGP_ARMOR;
+		return ktc_pgp_gpg_binary(h, n) ? KT_FMT_OPENPGP :
+		    KT_FMT_OPENPGP_ARMOR;
 	case -1:
 		return KT_FMT_PENDING;
 	}

@@ -79,6 +79,8 @@ int ktc_walker_signature_only(const struct ktc_walker *);
 /* Detection: 1 when BUF starts like an OpenPGP message, 0 when it cannot
    be one, -1 when more bytes are needed (never when EOF is set). */
 int ktc_pgp_probe(const unsigned char *buf, size_t len, int eof);
+/* Whether gpg reads BUF as binary OpenPGP, never looking for armor. */
+int ktc_pgp_gpg_binary(const unsigned char *buf, size_t len);
 
 /* Detection of an armored message after lines of text, as gpg reads
    one: 1, 0 or -1 as ktc_pgp_probe(). */

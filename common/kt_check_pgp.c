@@ -555,6 +555,35 @@ ktc_pgp_probe(const unsigned char *buf, size_t len, int eof)
 	return eof ? 0 : -1;
 }
 
+/*
+ * gpg (is_armored() in g10/armor.c) decides binary or armor by the first
+ * packet header alone: a tag it knows, with a length such a packet may
+ * have, is binary whatever follows, a comment packet included; only
+ * then does it skip what it decrypts no message from.  Text with an
+ * armored message further on is armor only where gpg reads it so.  A
+ * one-byte input is binary to gpg too.
+ */
+int
+ktc_pgp_gpg_binary(const unsigned char *h, size_t n)
+{
+	int newfmt, tag;
+
+	if (n == 0 || !(h[0] & 0x80))
+		return 0;
+	if (n < 2)
+		return 1;
+	newfmt = (h[0] & 0x40) != 0;
+	tag = newfmt ? h[0] & 0x3f : h[0] >> 2 & 0xf;
+	switch (tag) {
+	case 8: case 9: case 11: case 16: case 18: case 20: case 61: case 63:
+		return 1;	/* an indeterminate length is allowed */
+	case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 10:
+	case 12: case 13: case 14: case 17: case 19:
+		return newfmt ? h[1] < 224 || h[1] == 255 : (h[0] & 3) != 3;
+	}
+	return 0;
+}
+
 /* The walker of the message's top level, binary or decoded from armor. */
 static const struct ktc_walker *
 top_walker(const struct kt_check *c)
@@ -667,6 +696,7 @@ kt_check_pgp_clearsigned(const struct kt_check *c)
 	int whole;
 
 	if (c->fmt != KT_FMT_UNKNOWN ||
+	    ktc_pgp_gpg_binary(c->head, c->headlen) ||
 	    (line = first_armor_line(c->head, c->headlen, &len, &whole)) ==
 	    NULL)
 		return 0;

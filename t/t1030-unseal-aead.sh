@@ -89,6 +89,71 @@ test_expect_success 'a wrong passphrase: gpg 2.2 cannot tell it from damage, not
 	test ! -s out
 '
 
+# ocb-chunks.gpg (t/t1030/mkocb-chunks.py): an SKESK of 15 bytes, then
+# the AEAD packet with a five-octet length (bytes 16 to 20), its chunk
+# data from byte 40 in chunks of 4096 bytes and 16 of tag; the final tag
+# is the last 16 bytes.  gpg 2.2 has written plaintext by the time a
+# later chunk fails, and still says DECRYPTION_OKAY and GOODMDC.
+test_expect_success 'setup: a message of seven 4 KiB chunks' '
+	printf "row %s of the keytrustee dump\n" $(seq 1 800) >text &&
+	cp "$TEST_DIRECTORY/t1030/ocb-chunks.gpg" chunks.gpg &&
+	kt-unseal --passphrase-file pass <chunks.gpg >out &&
+	test_cmp text out
+'
+
+# unreleased FILE: exit 3 for an AEAD tag, nothing on standard output,
+# nothing written with -o.
+unreleased () {
+	rm -f restored &&
+	test_expect_code 3 kt-unseal --passphrase-file pass <"$1" \
+		>out 2>err &&
+	grep "^kt-unseal: integrity check failed: .*AEAD tag does not match" err &&
+	test_line_count = 1 err &&
+	test ! -s out &&
+	test_expect_code 3 kt-unseal --passphrase-file pass -o restored \
+		<"$1" 2>err &&
+	test_line_count = 1 err &&
+	test ! -e restored
+}
+
+test_expect_success PYTHON3 'a flip in any chunk or tag of a long message: exit 3, nothing released' '
+	size=$(wc -c <chunks.gpg) &&
+	# chunk 1, its tag, chunk 2, the last chunk, the final tag
+	for off in 100 4151 5000 $((size - 40)) $((size - 1))
+	do
+		flip chunks.gpg $off >bad.gpg &&
+		unreleased bad.gpg || { echo "flipped at $off"; cat err; return 1; }
+	done
+'
+
+test_expect_success PYTHON3 'a long message cut at a chunk, its length mended: exit 3, nothing released' '
+	# without the final tag, then without the last chunk too
+	for drop in 16 160
+	do
+		python3 - chunks.gpg $drop >bad.gpg <<-\EOF &&
+		import struct, sys
+		b = bytearray(open(sys.argv[1], "rb").read())
+		drop = int(sys.argv[2])
+		n = struct.unpack(">I", b[17:21])[0] - drop
+		b[17:21] = struct.pack(">I", n)
+		sys.stdout.buffer.write(b[:len(b) - drop])
+		EOF
+		unreleased bad.gpg || { echo "dropped $drop"; cat err; return 1; }
+	done &&
+	size=$(wc -c <chunks.gpg) &&
+	head -c $((size - 16)) chunks.gpg >cut.gpg &&
+	test_expect_code 3 kt-unseal --passphrase-file pass <cut.gpg >out 2>err &&
+	grep "cut inside the AEAD encrypted data packet" err &&
+	test ! -s out
+'
+
+test_expect_success 'a wrong passphrase on a long message: exit 3 as well, nothing released' '
+	test_expect_code 3 kt-unseal --passphrase-file badpass \
+		<chunks.gpg >out 2>err &&
+	grep "or the passphrase is wrong" err &&
+	test ! -s out
+'
+
 test_expect_success 'a message without MDC is still refused' '
 	echo short | gpg --batch -q --pinentry-mode loopback --passphrase x \
 		-c --rfc2440 --cipher-algo AES256 >nomdc.gpg 2>/dev/null &&

@@ -133,6 +133,61 @@ test_expect_success '--max-size bounds -o the same way: no file, no temporary fi
 	test $(wc -c <odir/restored) = 3000000
 '
 
+# comment_wrapped BINARY ARMORED: a one-byte comment packet, the binary
+# message, then a comment packet holding a newline and the armored one.
+# gpg reads a comment packet first as binary and skips the comments;
+# after text (the binary message without NUL or newline) the armor is
+# a message too.
+comment_wrapped () {
+	python3 - "$1" "$2" <<-\EOF
+	import sys
+	b = open(sys.argv[1], "rb").read()
+	body = b"\n" + open(sys.argv[2], "rb").read()
+	while (len(body) - 192) & 0xff in (0, 10):
+	    body += b"\n"	# no NUL or newline in the length either
+	n = len(body) - 192
+	assert 0 <= n < 8000 - 192
+	out = bytes([0xd0, 1]) + b"x" + b
+	out += bytes([0xd0, (n >> 8) + 192, n & 0xff]) + body
+	sys.stdout.buffer.write(out)
+	EOF
+}
+
+test_expect_success PYTHON3 'binary to gpg is binary: a comment packet first, armor further on' '
+	printf "password\n" >pass && chmod 600 pass &&
+	echo "message A: what the armor holds" >a.txt &&
+	echo "message B: what gpg decrypts" >b.txt &&
+	gpg --batch --pinentry-mode loopback --passphrase-file pass -c -a \
+		-o a.asc a.txt &&
+	# B stands in for prose: no NUL, no newline (a new salt each try)
+	for i in $(seq 1 100)
+	do
+		gpg --batch --yes --pinentry-mode loopback \
+			--passphrase-file pass -z 0 -c -o b.gpg b.txt &&
+		if ! tr -d "\000\n" <b.gpg | cmp -s - b.gpg
+		then
+			continue
+		fi &&
+		break
+	done &&
+	comment_wrapped b.gpg a.asc >mixed.bin &&
+	# gpg itself decrypts B, not A
+	gpg --batch --pinentry-mode loopback --passphrase-file pass \
+		-d mixed.bin >gpg.out 2>/dev/null &&
+	test_cmp b.txt gpg.out &&
+	rm -rf spool && mkdir spool &&
+	TMPDIR=$PWD/spool test_expect_code 3 kt-unseal --passphrase-file pass \
+		<mixed.bin >out 2>err &&
+	echo "kt-unseal: standard input is not a complete OpenPGP message: OpenPGP message: a type 16 packet cannot start a message (byte 0)" >expect &&
+	test_cmp expect err &&
+	test ! -s out &&
+	test "$(ls -A spool)" = "" &&
+	test_expect_code 3 kt-unseal --passphrase-file pass -o restored \
+		<mixed.bin 2>err &&
+	test_cmp expect err &&
+	test ! -e restored
+'
+
 test_expect_success '--max-size wants a size' '
 	for bad in 0 -1 1X 1MB "" M 99999999999999999999 17179869184T
 	do

@@ -281,6 +281,31 @@ test_expect_success 'text is not a message when another armor comes first, or NU
 	done
 '
 
+# gpg (is_armored() in g10/armor.c) looks for armor only when the first
+# bytes are no packet header it knows, whatever text follows them.
+test_expect_success 'text that starts like a packet header to gpg is binary, armor or not' '
+	# a comment packet, UTF-8 text (0xc3: a session key packet), an
+	# old-format signature header, a control packet (0xff)
+	for first in "\320\001x" "\303\251t\351" "\211\001\003" "\377\001"
+	do
+		{ printf "$first\n" && cat armor.asc; } >p-bin.asc &&
+		refuses --grep ": OpenPGP message: " p-bin.asc ||
+		{ echo "first bytes $first"; return 1; }
+	done
+'
+
+test_expect_success 'text with the high bit set that gpg reads as text: armor after it' '
+	# tag 0, tag 15 (old format), tag 48 (new), a session key packet
+	# with a partial length (only data packets have one)
+	for first in "\200" "\274" "\360" "\301\345"
+	do
+		{ printf "$first text\n" && cat armor.asc; } >p-text.asc &&
+		kt-check-stream --describe <p-text.asc >actual &&
+		grep "^format=openpgp-armor " actual ||
+		{ echo "first bytes $first"; return 1; }
+	done
+'
+
 test_expect_success 'AEAD packets: RFC 4880bis OCB (tag 20) and RFC 9580 SEIPD v2 (tag 18 v2)' '
 	for n in enc-sym-ocb-1 enc-sym-ocb-2 enc-9580-a-8-5
 	do
