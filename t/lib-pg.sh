@@ -87,6 +87,12 @@ pg_psql () {
 	psql -X -q -v ON_ERROR_STOP=1 "$@"
 }
 
+# pg_databases: the names of the cluster's databases, one a line, sorted.
+pg_databases () {
+	pg_psql -d postgres -At -c "SELECT datname FROM pg_database
+		ORDER BY datname"
+}
+
 # pg_load_sample_schema DB: something like a Key Trustee database, with
 # the awkward values a dump must carry: every byte value in bytea, tabs,
 # newlines, backslashes and non-ASCII in text, NULLs, a sequence that was

@@ -17,11 +17,6 @@ then
 	test_done
 fi
 
-databases () {
-	pg_psql -d postgres -At -c "SELECT datname FROM pg_database
-		ORDER BY datname"
-}
-
 # The database's attributes that a re-creation must keep.
 db_attributes () {
 	pg_psql -d postgres -At -c "SELECT datname, pg_get_userbyid(datdba),
@@ -41,7 +36,7 @@ test_expect_success 'setup: a dump of keytrustee, then keytrustee changed' '
 		VALUES ('\''later'\'', '\''\\xff'\'');
 		CREATE TABLE not_in_dump (x int)" &&
 	pg_table_digest keytrustee >before.digest &&
-	databases >before.databases
+	pg_databases >before.databases
 '
 
 test_expect_success 'another session on keytrustee: refused, named, nothing changed' '
@@ -56,7 +51,7 @@ test_expect_success 'another session on keytrustee: refused, named, nothing chan
 	cat err &&
 	grep "^kt-pgdump-wrap: database keytrustee is in use by 1 other session; stop them first; nothing changed:$" err &&
 	grep "^  pid [0-9]*, user keytrustee, application t5040-holder, client local socket$" err &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp before.databases after.databases &&
 	pg_table_digest keytrustee >after.digest &&
 	test_cmp before.digest after.digest
@@ -67,7 +62,7 @@ test_expect_success 'a cut dump: exit 3, nothing changed, nothing left behind' '
 	test_expect_code 3 kt-pgdump-wrap --restore --recreate <cut.sql 2>err &&
 	cat err &&
 	grep "^kt-pgdump-wrap: standard input is not a complete PostgreSQL dump" err &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp before.databases after.databases &&
 	pg_table_digest keytrustee >after.digest &&
 	test_cmp before.digest after.digest
@@ -78,7 +73,7 @@ test_expect_success 'an SQL error: exit 1, nothing changed, nothing left behind'
 SELECT 1 / 0;" dump.sql >bad.sql &&
 	test_expect_code 1 kt-pgdump-wrap --restore --recreate <bad.sql 2>err &&
 	grep "division by zero" err &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp before.databases after.databases &&
 	pg_table_digest keytrustee >after.digest &&
 	test_cmp before.digest after.digest
@@ -91,7 +86,7 @@ test_expect_success 'SIGTERM during the restore: nothing changed, nothing left b
 	exec 7>feed &&
 	head -c 20000 dump.sql >&7 &&
 	n=0 &&
-	while ! databases | grep -q "^keytrustee_kt_new_"
+	while ! pg_databases | grep -q "^keytrustee_kt_new_"
 	do
 		n=$((n + 1)) &&
 		test $n -lt 300 || { exec 7>&-; return 1; }
@@ -102,7 +97,7 @@ test_expect_success 'SIGTERM during the restore: nothing changed, nothing left b
 	exec 7>&- &&
 	echo 143 >expect &&
 	test_cmp expect rc &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp before.databases after.databases &&
 	pg_table_digest keytrustee >after.digest &&
 	test_cmp before.digest after.digest
@@ -118,7 +113,7 @@ test_expect_success 'the dump replaces keytrustee; the old one is kept under a d
 	pg_table_digest "$old" >old.digest &&
 	test_cmp before.digest old.digest &&
 	{ cat before.databases && echo "$old"; } | sort >expect &&
-	databases | sort >actual &&
+	pg_databases | sort >actual &&
 	test_cmp expect actual &&
 	pg_psql -d postgres -c "DROP DATABASE \"$old\""
 '
@@ -126,10 +121,10 @@ test_expect_success 'the dump replaces keytrustee; the old one is kept under a d
 test_expect_success 'two in the same second do not clash on the old name' '
 	kt-pgdump-wrap -q --restore --recreate <dump.sql &&
 	kt-pgdump-wrap -q --restore --recreate <dump.sql &&
-	databases | grep -c "^keytrustee_old_" >count &&
+	pg_databases | grep -c "^keytrustee_old_" >count &&
 	echo 2 >expect &&
 	test_cmp expect count &&
-	for db in $(databases | grep "^keytrustee_old_")
+	for db in $(pg_databases | grep "^keytrustee_old_")
 	do
 		pg_psql -d postgres -c "DROP DATABASE \"$db\"" || return 1
 	done
@@ -138,7 +133,7 @@ test_expect_success 'two in the same second do not clash on the old name' '
 test_expect_success '--drop-old leaves no old database' '
 	kt-pgdump-wrap --restore --recreate --drop-old <dump.sql 2>err &&
 	grep "^kt-pgdump-wrap: database keytrustee restored; the old one dropped$" err &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp before.databases after.databases &&
 	pg_table_digest keytrustee >after.digest &&
 	test_cmp dumped.digest after.digest

@@ -15,14 +15,9 @@ then
 	test_done
 fi
 
-databases () {
-	pg_psql -d postgres -At -c "SELECT datname FROM pg_database
-		ORDER BY datname"
-}
-
 # check_leaves_nothing: the databases and keytrustee are as they were.
 check_leaves_nothing () {
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp before.databases after.databases &&
 	pg_table_digest keytrustee >after.digest &&
 	test_cmp before.digest after.digest
@@ -33,7 +28,7 @@ test_expect_success 'setup: a dump of keytrustee' '
 	pg_load_sample_schema keytrustee &&
 	kt-pgdump-wrap >dump.sql &&
 	pg_table_digest keytrustee >before.digest &&
-	databases >before.databases
+	pg_databases >before.databases
 '
 
 test_expect_success '--check reports tables with rows, sequences and large objects; exit 0; nothing left' '
@@ -99,7 +94,7 @@ test_expect_success 'SIGTERM in the middle: the throwaway database is dropped' '
 	exec 7>feed &&
 	head -c 20000 dump.sql >&7 &&
 	n=0 &&
-	while ! databases | grep -q "^kt_check_"
+	while ! pg_databases | grep -q "^kt_check_"
 	do
 		n=$((n + 1)) &&
 		test $n -lt 300 || { exec 7>&-; return 1; }

@@ -19,11 +19,6 @@ then
 	test_done
 fi
 
-databases () {
-	pg_psql -d postgres -At -c "SELECT datname FROM pg_database
-		ORDER BY datname"
-}
-
 # The schema of DB, without the random key of \restrict.
 schema_of () {
 	pg_dump -s -d "$1" >schema.raw &&
@@ -63,7 +58,7 @@ same_as () {
 test_expect_success 'setup' '
 	pg_setup &&
 	pg_psql -d postgres -c "CREATE ROLE ktowner" -c "CREATE ROLE reader" &&
-	databases >before.databases
+	pg_databases >before.databases
 '
 
 test_expect_success 'a list-valued setting (search_path) comes back as the same list' '
@@ -85,7 +80,7 @@ test_expect_success 'a list-valued setting (search_path) comes back as the same 
 	pg_psql -d lists -At -c "SHOW search_path" >actual &&
 	test_cmp expect actual &&
 	pg_psql -d postgres -c "DROP DATABASE lists" &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp before.databases after.databases
 '
 
@@ -135,7 +130,7 @@ test_expect_success 'setup: a database with a subscription and partitioned table
 	kt-pgdump-wrap repl >repl.sql &&
 	grep "^CREATE SUBSCRIPTION sub1 " repl.sql &&
 	snapshot repl orig &&
-	databases >repl.databases
+	pg_databases >repl.databases
 '
 
 test_expect_success 'in-place --restore over a subscription: says to use --recreate, changes nothing' '
@@ -144,7 +139,7 @@ test_expect_success 'in-place --restore over a subscription: says to use --recre
 	grep "DROP SUBSCRIPTION cannot run inside a transaction block" err &&
 	grep "^kt-pgdump-wrap: database repl holds subscriptions.*; use --restore --recreate$" err &&
 	same_as orig repl &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp repl.databases after.databases
 '
 
@@ -165,7 +160,7 @@ test_expect_success '--recreate --drop-old with subscriptions: exit 0, same sche
 	cat err &&
 	grep "^kt-pgdump-wrap: database repl restored; the old one dropped$" err &&
 	same_as orig repl &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp repl.databases after.databases &&
 	echo "sub1|f|sub1_slot" >expect &&
 	pg_psql -d repl -At -c "SELECT subname, subenabled, subslotname

@@ -18,11 +18,6 @@ then
 	test_done
 fi
 
-databases () {
-	pg_psql -d postgres -At -c "SELECT datname FROM pg_database
-		ORDER BY datname"
-}
-
 # set_locks N: restart the cluster with max_locks_per_transaction = N,
 # and few connections, so that a few thousand large objects fill the
 # lock table: 10 locks times (20 connections + 8 workers + 3 autovacuum
@@ -38,7 +33,7 @@ set_locks () {
 
 test_expect_success 'setup' '
 	pg_setup &&
-	databases >before.databases
+	pg_databases >before.databases
 '
 
 test_expect_success 'a dump holding a subscription: --check exits 0 and leaves no database behind' '
@@ -57,7 +52,7 @@ test_expect_success 'a dump holding a subscription: --check exits 0 and leaves n
 	complete: 1 table, 2 rows, 0 sequences, 0 large objects
 	EOF
 	test_cmp expect out &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp before.databases after.databases &&
 	echo "keytrustee|sub1|sub1_slot" >expect &&
 	pg_psql -d postgres -At -c "SELECT d.datname, s.subname, s.subslotname
@@ -94,7 +89,7 @@ lines\" VALUES (1), (2), (3)" \
 	EOF
 	test_cmp expect out &&
 	pg_psql -d postgres -c "DROP DATABASE parts" &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	test_cmp before.databases after.databases
 '
 
@@ -116,7 +111,7 @@ test_expect_success 'they fail whole, naming max_locks_per_transaction and the v
 	grep "out of shared memory" err &&
 	grep "^kt-pgdump-wrap: the dump holds 3000 large objects, .* sized for about 420 locks (max_locks_per_transaction = 10, times 42 server processes): .*, set max_locks_per_transaction = 96 in postgresql.conf and restart PostgreSQL$" err &&
 	test_line_count = 0 out &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	{ cat before.databases && echo los; } | sort >expect &&
 	sort after.databases >actual &&
 	test_cmp expect actual
@@ -129,7 +124,7 @@ test_expect_success '--recreate fails alike and changes nothing' '
 	grep "^kt-pgdump-wrap: the dump holds 3000 large objects, .* set max_locks_per_transaction = 96 " err &&
 	pg_table_digest los >after.digest &&
 	test_cmp changed.digest after.digest &&
-	databases >after.databases &&
+	pg_databases >after.databases &&
 	{ cat before.databases && echo los; } | sort >expect &&
 	sort after.databases >actual &&
 	test_cmp expect actual
