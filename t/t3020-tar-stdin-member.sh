@@ -115,7 +115,11 @@ test_expect_success 'a cut gzip stream is refused too' '
 '
 
 test_expect_success 'a stream of unknown format is archived as it is' '
-	head -c 5000 /dev/urandom >random.bin &&
+	# Random bytes alone start like an OpenPGP packet about one run
+	# in forty (bit 7 set, tag 9 or 20) and are then rightly refused
+	# as a cut message; a first byte below 0x80 starts no format the
+	# checker knows.
+	{ printf "\\001" && head -c 5000 /dev/urandom; } >random.bin &&
 	cat random.bin | kt-tar -c --stdin-member random.bin >r.tar &&
 	mkdir rout &&
 	kt-tar -x -C rout <r.tar &&
