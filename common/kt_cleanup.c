@@ -15,6 +15,7 @@
 
 #define KT_CLEANUP_SLOTS 16
 #define KT_CLEANUP_CHILDREN 4
+#define KT_CLEANUP_HOOKS 8
 
 /*
  * The signal handler reads this table, so a slot is published only once
@@ -28,6 +29,12 @@ static struct {
 
 /* Children to kill first: a gpg left running would finish its message. */
 static volatile pid_t children[KT_CLEANUP_CHILDREN];
+
+/* Run on exit only, never from a signal handler. */
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} hooks[KT_CLEANUP_HOOKS];
 
 /* Removes the contents of directory DIRFD with raw getdents64(2), which,
    unlike readdir(3), allocates nothing and is safe in a signal handler. */
@@ -97,8 +104,8 @@ remove_slot(int i)
 	errno = saved;
 }
 
-void
-kt_cleanup_run(void)
+static void
+kill_children(void)
 {
 	int i, saved = errno;
 
@@ -108,8 +115,58 @@ kt_cleanup_run(void)
 			children[i] = 0;
 		}
 	errno = saved;
+}
+
+void
+kt_cleanup_run(void)
+{
+	int i;
+
+	kill_children();
 	for (i = 0; i < KT_CLEANUP_SLOTS; i++)
 		remove_slot(i);
+}
+
+void
+kt_cleanup_exit(void)
+{
+	void (*fn)(void *);
+	int i;
+
+	kill_children();
+	for (i = KT_CLEANUP_HOOKS - 1; i >= 0; i--) {
+		/* Cleared first, so that each runs once.  A hook never
+		   calls exit(3) itself (err(3) included): it says what
+		   failed and returns, and the rest still run. */
+		if ((fn = hooks[i].fn) == NULL)
+			continue;
+		hooks[i].fn = NULL;
+		fn(hooks[i].arg);
+	}
+	kt_cleanup_run();
+}
+
+int
+kt_cleanup_add_hook(void (*fn)(void *), void *arg)
+{
+	int i;
+
+	/* Above the newest hook still registered, so that running them
+	   from the top down runs the newest first. */
+	for (i = KT_CLEANUP_HOOKS; i > 0 && hooks[i - 1].fn == NULL; i--)
+		continue;
+	if (i == KT_CLEANUP_HOOKS)
+		errx(KT_EXIT_FAIL, "too many cleanup hooks");
+	hooks[i].fn = fn;
+	hooks[i].arg = arg;
+	return i;
+}
+
+void
+kt_cleanup_forget_hook(int handle)
+{
+	if (handle >= 0 && handle < KT_CLEANUP_HOOKS)
+		hooks[handle].fn = NULL;
 }
 
 static void
@@ -205,5 +262,5 @@ kt_init(void)
 	setlocale(LC_ALL, "");
 	kt_on_stop_signals(on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	atexit(kt_cleanup_run);
+	atexit(kt_cleanup_exit);
 }

@@ -35,8 +35,22 @@ void kt_cleanup_forget(int handle);
 void kt_cleanup_add_child(pid_t pid);
 void kt_cleanup_forget_child(pid_t pid);
 
+/* Registers FN(ARG) to undo what a failed run leaves behind that is not
+   a path: a libarchive writer to fail so it never writes an end, a
+   staging area to put back, a throwaway database to drop.  Hooks run on
+   exit(3), so err(3) and errx(3) stay the one way to die: after the
+   children are killed (nothing still writes what a hook undoes) and
+   before the paths are removed, newest first.  They are not run on a
+   signal, where only async-signal-safe work is allowed; forget a hook
+   once what it undoes is committed or gone.  A hook must not call
+   exit(3) or err(3): it warns and returns.  Returns a handle. */
+int kt_cleanup_add_hook(void (*fn)(void *), void *arg);
+void kt_cleanup_forget_hook(int handle);
+
 /* Kills the registered children and removes everything still registered
-   now. */
+   now; kt_cleanup_exit also runs the hooks first (installed with
+   atexit(3) by kt_init). */
 void kt_cleanup_run(void);
+void kt_cleanup_exit(void);
 
 #endif
