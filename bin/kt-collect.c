@@ -83,13 +83,13 @@ static struct {
 	int nstarts;
 	int failed;
 	int complete;		/* the list on stdout is whole */
-} g;
+} run;
 
 static void __attribute__((noreturn))
 usage(int status)
 {
 	if (status == KT_EXIT_OK)
-		g.complete = 1;
+		run.complete = 1;
 	fprintf(status == KT_EXIT_OK ? stdout : stderr,
 	    "usage: kt-collect [-0qv] [--plain] [-C root] "
 	    "[--exclude pattern]...\n"
@@ -101,7 +101,7 @@ usage(int status)
 static void
 end_list(void)
 {
-	if (!g.complete && !isatty(STDOUT_FILENO))
+	if (!run.complete && !isatty(STDOUT_FILENO))
 		kt_pathlist_put_incomplete(stdout);
 }
 
@@ -251,7 +251,7 @@ excluded(const struct start *st, const char *rel, const char *name,
 {
 	const struct pattern *p;
 
-	if ((p = match_one(g.excludes, g.nexcludes, rel, name, isdir)) ==
+	if ((p = match_one(run.excludes, run.nexcludes, rel, name, isdir)) ==
 	    NULL && (p = match_one(st->excludes, st->nexcludes, rel, name,
 	    isdir)) == NULL)
 		return 0;
@@ -266,8 +266,8 @@ shown(const char *rel)
 	static char *buf;
 
 	free(buf);
-	if (asprintf(&buf, "%s%s%s", strcmp(g.rootdir, "/") == 0 ? "" :
-	    g.rootdir, "/", rel) == -1)
+	if (asprintf(&buf, "%s%s%s", strcmp(run.rootdir, "/") == 0 ? "" :
+	    run.rootdir, "/", rel) == -1)
 		err(KT_EXIT_FAIL, NULL);
 	return buf;
 }
@@ -276,15 +276,7 @@ static void
 problem(const char *rel)
 {
 	warn("%s", shown(rel));
-	g.failed = 1;
-}
-
-static void __attribute__((noreturn))
-write_failed(void)
-{
-	if (errno == EPIPE)
-		exit(KT_EXIT_FAIL);
-	err(KT_EXIT_FAIL, "write to standard output");
+	run.failed = 1;
 }
 
 /* Prints REL if it is something kt-tar can archive and restore. */
@@ -309,16 +301,16 @@ emit(int dirfd, const char *name, const char *rel, const struct stat *sb)
 		problem(rel);
 		return 0;
 	}
-	if (kt_pathlist_put(stdout, rel, g.nul) == 0) {
-		g.count++;
+	if (kt_pathlist_put(stdout, rel, run.nul) == 0) {
+		run.count++;
 		return 1;
 	}
 	if (errno == EINVAL) {
 		warnx("%s: name holds a newline: use -0", shown(rel));
-		g.failed = 1;
+		run.failed = 1;
 		return 0;
 	}
-	write_failed();
+	kt_write_failed(errno, "standard output");
 }
 
 static int
@@ -446,21 +438,21 @@ collect(const struct start *st)
 
 	if (*st->rel == '\0') {
 		/* The whole root: its contents, not the root itself. */
-		if (fstatat(g.rootfd, ".", &sb, 0) == -1) {
+		if (fstatat(run.rootfd, ".", &sb, 0) == -1) {
 			problem("");
 			return;
 		}
-		walk(st, g.rootfd, "", sb.st_dev);
+		walk(st, run.rootfd, "", sb.st_dev);
 		return;
 	}
-	if (fstatat(g.rootfd, st->rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (fstatat(run.rootfd, st->rel, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(sb.st_mode)) {
-		n = readlinkat(g.rootfd, st->rel, target, sizeof(target) - 1);
+		n = readlinkat(run.rootfd, st->rel, target, sizeof(target) - 1);
 		target[n < 0 ? 0 : n] = '\0';
 		warnx("%s is a symbolic link (to %s): listed, but what it "
 		    "points to is not", shown(st->rel), target);
 	}
-	visit(st, g.rootfd, st->rel, st->rel, (dev_t)-1);
+	visit(st, run.rootfd, st->rel, st->rel, (dev_t)-1);
 }
 
 /* "/var/lib/x/" -> "var/lib/x"; refuses what is not an absolute path
@@ -498,10 +490,10 @@ add_start(const char *arg, const char *const *excludes)
 {
 	struct start *st;
 
-	if ((g.starts = reallocarray(g.starts, g.nstarts + 1,
-	    sizeof(*g.starts))) == NULL)
+	if ((run.starts = reallocarray(run.starts, run.nstarts + 1,
+	    sizeof(*run.starts))) == NULL)
 		err(KT_EXIT_FAIL, NULL);
-	st = &g.starts[g.nstarts++];
+	st = &run.starts[run.nstarts++];
 	memset(st, 0, sizeof(*st));
 	st->arg = arg;
 	st->rel = normalize(arg);
@@ -515,7 +507,7 @@ list_presets(void)
 	size_t i;
 	int j;
 
-	g.complete = 1;
+	run.complete = 1;
 	for (i = 0; i < NPRESETS; i++) {
 		printf("%-13s %s", presets[i].name, presets[i].path);
 		for (j = 0; presets[i].excludes[j] != NULL; j++)
@@ -593,11 +585,11 @@ plan(void)
 	struct start *kept = NULL, *a, *b;
 	int i, j, n = 0;
 
-	qsort(g.starts, g.nstarts, sizeof(*g.starts), by_rel);
-	if ((kept = calloc(g.nstarts, sizeof(*kept))) == NULL)
+	qsort(run.starts, run.nstarts, sizeof(*run.starts), by_rel);
+	if ((kept = calloc(run.nstarts, sizeof(*kept))) == NULL)
 		err(KT_EXIT_FAIL, NULL);
-	for (i = 0; i < g.nstarts; i++) {
-		b = &g.starts[i];
+	for (i = 0; i < run.nstarts; i++) {
+		b = &run.starts[i];
 		for (j = 0; j < n; j++) {
 			a = &kept[j];
 			if (!inside(b->rel, a->rel))
@@ -619,9 +611,9 @@ plan(void)
 		if (j == n)
 			kept[n++] = *b;
 	}
-	free(g.starts);
-	g.starts = kept;
-	g.nstarts = n;
+	free(run.starts);
+	run.starts = kept;
+	run.nstarts = n;
 }
 
 int
@@ -643,15 +635,15 @@ main(int argc, char *argv[])
 
 	kt_init();
 	atexit(end_list);
-	g.rootdir = "/";
+	run.rootdir = "/";
 	while ((ch = getopt_long(argc, argv, "0C:hqv", longopts, NULL))
 	    != -1) {
 		switch (ch) {
 		case '0':
-			g.nul = 1;
+			run.nul = 1;
 			break;
 		case 'C':
-			g.rootdir = optarg;
+			run.rootdir = optarg;
 			break;
 		case 'q':
 			kt_verbosity = 0;
@@ -660,13 +652,13 @@ main(int argc, char *argv[])
 			kt_verbosity = 2;
 			break;
 		case OPT_EXCLUDE:
-			if ((g.excludes = reallocarray(g.excludes,
-			    g.nexcludes + 1, sizeof(*g.excludes))) == NULL)
+			if ((run.excludes = reallocarray(run.excludes,
+			    run.nexcludes + 1, sizeof(*run.excludes))) == NULL)
 				err(KT_EXIT_FAIL, NULL);
-			compile(&g.excludes[g.nexcludes++], optarg);
+			compile(&run.excludes[run.nexcludes++], optarg);
 			break;
 		case OPT_PLAIN:
-			g.plain = 1;
+			run.plain = 1;
 			break;
 		case OPT_PRESET:
 			add_preset(optarg);
@@ -679,28 +671,28 @@ main(int argc, char *argv[])
 	}
 	for (i = optind; i < argc; i++)
 		add_start(argv[i], NULL);
-	if (g.nstarts == 0)
+	if (run.nstarts == 0)
 		errx(KT_EXIT_USAGE, "nothing to collect: give a path or "
 		    "--preset (--preset help lists them)");
-	if (*g.rootdir == '\0')
+	if (*run.rootdir == '\0')
 		errx(KT_EXIT_USAGE, "-C needs a directory");
 	plan();
 
-	g.rootfd = open(g.rootdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (g.rootfd == -1)
-		err(KT_EXIT_FAIL, "root %s", g.rootdir);
+	run.rootfd = open(run.rootdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (run.rootfd == -1)
+		err(KT_EXIT_FAIL, "root %s", run.rootdir);
 	/* With a NULL buffer glibc would ignore the size. */
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	if (!g.plain && kt_pathlist_put_begin(stdout, g.nul) == -1)
-		write_failed();
-	for (i = 0; i < g.nstarts; i++)
-		collect(&g.starts[i]);
-	if (g.failed)
+	if (!run.plain && kt_pathlist_put_begin(stdout, run.nul) == -1)
+		kt_write_failed(errno, "standard output");
+	for (i = 0; i < run.nstarts; i++)
+		collect(&run.starts[i]);
+	if (run.failed)
 		exit(KT_EXIT_FAIL);
 	/* The list is whole: only now does it say so. */
-	if (!g.plain && kt_pathlist_put_end(stdout, g.nul, g.count) == -1)
-		write_failed();
-	g.complete = 1;
+	if (!run.plain && kt_pathlist_put_end(stdout, run.nul, run.count) == -1)
+		kt_write_failed(errno, "standard output");
+	run.complete = 1;
 	kt_close_stdout_or_die();
 	return KT_EXIT_OK;
 }

@@ -228,12 +228,8 @@ fail(const struct kt_gpg_job *job, const struct seal_status *st,
 		errno = job->read_errno;
 		err(KT_EXIT_FAIL, "read from %s", job->in_name);
 	}
-	if (job->write_errno == EPIPE)
-		exit(KT_EXIT_FAIL);
-	if (job->write_errno != 0) {
-		errno = job->write_errno;
-		err(KT_EXIT_FAIL, "write to %s", job->out_name);
-	}
+	if (job->write_errno != 0)
+		kt_write_failed(job->write_errno, job->out_name);
 	if (st->rejected[0] != '\0')
 		errx(KT_EXIT_FAIL, "%s", st->rejected);
 	if (st->bad_passphrase || st->failure == GPG_ERR_BAD_PASSPHRASE)

@@ -570,12 +570,8 @@ fail(const struct options *o, const struct kt_gpg_job *job,
 		errno = job->read_errno;
 		err(KT_EXIT_FAIL, "read from %s", job->in_name);
 	}
-	if (job->write_errno == EPIPE)
-		exit(KT_EXIT_FAIL);
-	if (job->write_errno != 0) {
-		errno = job->write_errno;
-		err(KT_EXIT_FAIL, "write to %s", job->out_name);
-	}
+	if (job->write_errno != 0)
+		kt_write_failed(job->write_errno, job->out_name);
 	check_algorithms(st, check);
 	/* gpg 2.2 may refuse a message without MDC before it says why; the
 	   packet walk saw it. */

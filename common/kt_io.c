@@ -56,13 +56,20 @@ kt_write_full(int fd, const void *buf, size_t len)
 }
 
 void
+kt_write_failed(int errnum, const char *what)
+{
+	if (errnum == EPIPE)
+		exit(KT_EXIT_FAIL);
+	errno = errnum;
+	err(KT_EXIT_FAIL, "write to %s", what);
+}
+
+void
 kt_write_or_die(int fd, const void *buf, size_t len, const char *what)
 {
 	if (kt_write_full(fd, buf, len) == 0)
 		return;
-	if (errno == EPIPE)
-		exit(KT_EXIT_FAIL);
-	err(KT_EXIT_FAIL, "write to %s", what);
+	kt_write_failed(errno, what);
 }
 
 /* sendfile(2) moves file data to OUT inside the kernel; it refuses some
@@ -85,9 +92,7 @@ copy_in_kernel(int in, int out, const char *outname)
 			continue;
 		if (!moved && (errno == EINVAL || errno == ENOSYS))
 			return -1;
-		if (errno == EPIPE)
-			exit(KT_EXIT_FAIL);
-		err(KT_EXIT_FAIL, "write to %s", outname);
+		kt_write_failed(errno, outname);
 	}
 }
 
@@ -115,11 +120,8 @@ kt_copy_or_die(int in, const char *inname, int out, const char *outname)
 void
 kt_close_stdout_or_die(void)
 {
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		if (errno == EPIPE)
-			exit(KT_EXIT_FAIL);
-		err(KT_EXIT_FAIL, "write to standard output");
-	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		kt_write_failed(errno, "standard output");
 	if (close(STDOUT_FILENO) == -1 && errno != EBADF) {
 		if (errno == EPIPE)
 			exit(KT_EXIT_FAIL);

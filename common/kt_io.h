@@ -19,8 +19,14 @@ ssize_t kt_read_full(int fd, void *buf, size_t len);
 /* Writes all LEN bytes; returns 0, or -1 with errno set. */
 int kt_write_full(int fd, const void *buf, size_t len);
 
-/* kt_write_full() that exits on failure: quietly with KT_EXIT_FAIL on
-   EPIPE, with "prog: write to WHAT: reason" otherwise. */
+/* Exits after a write to WHAT failed with ERRNUM: quietly with
+   KT_EXIT_FAIL on EPIPE (the reader went away: whoever reads our status
+   knows, and a message would only be noise in a pipeline), with
+   "prog: write to WHAT: reason" otherwise.  The one place that decides. */
+void kt_write_failed(int errnum, const char *what)
+    __attribute__((noreturn));
+
+/* kt_write_full() that exits on failure with kt_write_failed(). */
 void kt_write_or_die(int fd, const void *buf, size_t len, const char *what);
 
 /* Copies IN to OUT until end of file; exits on error. */
